@@ -1,0 +1,130 @@
+"""Azure configs: provider (AzureConfig), container (BlobConfig), function
+(AzureFunctionConfig), executor (SynapseConfig)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from typing import ClassVar, Literal, Self
+
+from pydantic import Field, SecretStr, field_validator
+
+from glacier.models import BucketConfig, ExecutorConfig, ProviderConfig, ServerlessConfig
+
+
+class AzureConfig(ProviderConfig):
+    """An Azure subscription / resource group / storage account.
+
+    Credentials: ``connection_string``, or ``storage_account`` + ``account_key``, or a service
+    principal (``tenant_id``/``client_id``/``client_secret``), else DefaultAzureCredential.
+    ``from_env()`` reads AZURE_RESOURCE_GROUP, AZURE_LOCATION, AZURE_SUBSCRIPTION_ID,
+    AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, AZURE_STORAGE_ACCOUNT,
+    AZURE_STORAGE_KEY, AZURE_STORAGE_CONNECTION_STRING and AZURE_STORAGE_ENDPOINT.
+    """
+
+    cloud: ClassVar[str] = "azure"
+
+    resource_group: str | None = Field(default=None, description="Resource group name.")
+    location: str = Field(default="eastus", description="Azure region, e.g. eastus.")
+    subscription_id: str | None = None
+    tenant_id: str | None = None
+    storage_account: str | None = Field(
+        default=None, description="Storage account holding the containers (3-24 a-z0-9)."
+    )
+    account_key: SecretStr | None = None
+    connection_string: SecretStr | None = None
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    endpoint: str | None = Field(
+        default=None,
+        description="Blob endpoint override (Azurite: http://127.0.0.1:10000/devstoreaccount1).",
+    )
+
+    @field_validator("storage_account")
+    @classmethod
+    def _account(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[a-z0-9]{3,24}", value):
+            raise ValueError(
+                "storage_account must be 3-24 lowercase letters and digits (Azure's rule)"
+            )
+        return value
+
+    @field_validator("location")
+    @classmethod
+    def _location(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z0-9]+", value):
+            raise ValueError(f"{value!r} is not an Azure location name; use the form 'eastus'")
+        return value
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Self:
+        env = os.environ if environ is None else environ
+
+        def secret(name: str) -> SecretStr | None:
+            value = env.get(name)
+            return SecretStr(value) if value else None
+
+        conn = env.get("AZURE_STORAGE_CONNECTION_STRING")
+        account = env.get("AZURE_STORAGE_ACCOUNT") or _account_from(conn)
+        return cls(
+            resource_group=env.get("AZURE_RESOURCE_GROUP"),
+            location=env.get("AZURE_LOCATION", "eastus"),
+            subscription_id=env.get("AZURE_SUBSCRIPTION_ID"),
+            tenant_id=env.get("AZURE_TENANT_ID"),
+            storage_account=account,
+            account_key=secret("AZURE_STORAGE_KEY"),
+            connection_string=secret("AZURE_STORAGE_CONNECTION_STRING"),
+            client_id=env.get("AZURE_CLIENT_ID"),
+            client_secret=secret("AZURE_CLIENT_SECRET"),
+            endpoint=env.get("AZURE_STORAGE_ENDPOINT"),
+        )
+
+
+def _account_from(conn: str | None) -> str | None:
+    if not conn:
+        return None
+    for part in conn.split(";"):
+        key, _, value = part.partition("=")
+        if key.strip().lower() == "accountname":
+            return value.strip() or None
+    return None
+
+
+class BlobConfig(BucketConfig):
+    """Azure Blob container (and its storage account) settings."""
+
+    tier: Literal["Hot", "Cool", "Cold"] = Field(default="Hot", description="Account access tier.")
+    replication: Literal["LRS", "ZRS", "GRS", "RAGRS", "GZRS", "RAGZRS"] = "LRS"
+    encryption_scope: str | None = Field(default=None, description="Default encryption scope.")
+    soft_delete_retention_days: int | None = Field(default=7, ge=1, le=365)
+    versioning: bool = False
+    hierarchical_namespace: bool = Field(default=True, description="ADLS Gen2.")
+    allow_public_access: bool = Field(default=False, description="Opt-out of the secure default.")
+
+
+class AzureFunctionConfig(ServerlessConfig):
+    """Azure Functions (Linux, Python) settings."""
+
+    plan: Literal["FlexConsumption", "Consumption", "Premium"] = "FlexConsumption"
+    instance_memory_mb: Literal[512, 2048, 4096] = 2048
+    timeout_seconds: int = Field(default=300, ge=1, le=3600)
+    max_instances: int | None = Field(default=None, ge=1, le=1000)
+    python_version: Literal["3.10", "3.11", "3.12"] = "3.11"
+    environment: dict[str, str] = {}
+    app_insights: bool = True
+    requirements: list[str] = []
+
+
+class SynapseConfig(ExecutorConfig):
+    """Azure Synapse Spark pool settings (Spark batch jobs)."""
+
+    engine: ClassVar[str] = "synapse"
+
+    workspace_name: str
+    spark_pool_name: str = "glacierpool"
+    node_size: Literal["Small", "Medium", "Large", "XLarge", "XXLarge"] = "Small"
+    node_count: int = Field(default=3, ge=3, le=200)
+    autoscale_max_nodes: int | None = Field(default=None, ge=3, le=200)
+    spark_version: str = "3.4"
+    auto_pause_minutes: int = Field(default=15, ge=5)

@@ -1,0 +1,3 @@
+from glacier.cli.main import main
+
+raise SystemExit(main())

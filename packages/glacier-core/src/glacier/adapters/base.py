@@ -1,0 +1,136 @@
+"""Abstract adapters. Users never see these: resources delegate to them.
+
+An adapter is created lazily, once per resource, by :meth:`glacier.Provider.get_adapter`,
+and receives the resource and the provider (dependency injection).
+"""
+
+from __future__ import annotations
+
+import enum
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from glacier.jobs.spec import BucketRef
+    from glacier.provider import Provider
+
+R = TypeVar("R")
+
+
+class Adapter(ABC, Generic[R]):
+    """Base adapter: holds the resource it serves and the provider."""
+
+    def __init__(self, resource: R, provider: Provider) -> None:
+        self.resource = resource
+        self.provider = provider
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What a write produced."""
+
+    uri: str
+    rows: int | None = None
+    files: int = 1
+
+
+class BucketAdapter(Adapter["Bucket"]):
+    """Storage operations of one :class:`~glacier.resources.bucket.Bucket`.
+
+    Writes must be atomic: a reader never sees a half-written object at the target, and a
+    failed or interrupted write leaves the previous object intact.
+    """
+
+    @abstractmethod
+    def scan(self) -> pl.LazyFrame:
+        """Lazily scan the object or dataset (projection/predicate pushdown preserved)."""
+
+    @abstractmethod
+    def write(
+        self, data: pl.DataFrame | pl.LazyFrame, *, partition_by: list[str] | None = None
+    ) -> WriteResult:
+        """Atomically write ``data``; a LazyFrame streams to its sink where possible."""
+
+    @abstractmethod
+    def exists(self) -> bool:
+        """Whether the object (or any object under a dataset prefix) exists."""
+
+    @abstractmethod
+    def get_uri(self) -> str:
+        """The cloud URI of the object or prefix (``s3://...``, ``file://...``)."""
+
+    @abstractmethod
+    def list(self) -> list[str]:
+        """URIs of the objects under the bucket's path, sorted."""
+
+    @abstractmethod
+    def delete(self) -> None:
+        """Delete the object (or every object under a dataset prefix). Missing is not an error."""
+
+
+class ServerlessAdapter(Adapter["Serverless"]):
+    """Invocation and deployment of one :class:`~glacier.resources.serverless.Serverless`."""
+
+    @abstractmethod
+    def invoke(self, payload: dict[str, Any]) -> Any:
+        """Call the function with a JSON payload and return its JSON result."""
+
+    @abstractmethod
+    def deploy(self) -> None:
+        """Make the function callable (a no-op where compile/`pulumi up` deploys it)."""
+
+
+class JobStatus(enum.StrEnum):
+    """Normalised job states across engines."""
+
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+    @property
+    def finished(self) -> bool:
+        return self in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
+
+
+class ExecutorAdapter(Adapter["Executor"]):
+    """Job submission to one engine (chosen by the executor's config type)."""
+
+    @abstractmethod
+    def submit_job(self, job: dict[str, Any]) -> str:
+        """Submit a job (see :mod:`glacier.jobs`) and return its id."""
+
+    @abstractmethod
+    def get_job_status(self, job_id: str) -> JobStatus:
+        """Current state of a job."""
+
+    @abstractmethod
+    def cancel_job(self, job_id: str) -> None:
+        """Cancel a job; cancelling a finished job is not an error."""
+
+    def staging(self, job_id: str) -> BucketRef:
+        """Dataset prefix where a job's inputs and result are staged."""
+        from glacier.errors import ConfigError
+        from glacier.jobs.spec import BucketRef
+
+        config = self.resource.config
+        bucket_name = getattr(config, "staging_bucket", None)
+        if not bucket_name:
+            raise ConfigError(
+                f"Executor {self.resource.name!r}: {type(config).__name__}.staging_bucket is "
+                "required to stage task inputs and results (a bucket the engine can read)."
+            )
+        bucket = self.provider.bucket(bucket_name, path=f"_glacier/jobs/{job_id}/")
+        return BucketRef.of(bucket)
+
+    def get_job_error(self, job_id: str) -> str | None:
+        """The engine's error text for a failed job, if any."""
+        return None
+
+    def get_run_url(self, job_id: str) -> str | None:
+        """A link to the job in the engine's UI, if any."""
+        return None

@@ -1,0 +1,93 @@
+"""``@pipeline``: a function whose task calls form a DAG; ``.run()`` executes it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, overload
+
+from glacier.dag.graph import GraphBuilder, PipelineGraph, current_builder
+from glacier.dag.progress import Progress
+from glacier.dag.result import RunResult
+
+
+class Pipeline:
+    """A named pipeline. Build its DAG with :meth:`build`, run it with :meth:`run`, draw it
+    with :meth:`graph`, turn it into infrastructure code with :meth:`compile`."""
+
+    def __init__(self, fn: Callable[..., Any], name: str | None = None) -> None:
+        self.fn = fn
+        self.name = name or getattr(fn, "__name__", "pipeline")
+        self.__doc__ = fn.__doc__
+
+    def build(self, **params: Any) -> PipelineGraph:
+        """Call the pipeline function to record its task calls, then validate the DAG.
+
+        Raises :class:`glacier.errors.PipelineDefinitionError` before anything runs.
+        """
+        builder = GraphBuilder(self.name)
+        token = current_builder.set(builder)
+        try:
+            self.fn(**params)
+        finally:
+            current_builder.reset(token)
+        return builder.finish()
+
+    def run(
+        self,
+        *,
+        max_workers: int | None = None,
+        raise_on_failure: bool = True,
+        progress: Progress | bool | None = None,
+        **params: Any,
+    ) -> RunResult:
+        """Run the pipeline and return per-task status, duration and outputs.
+
+        Args:
+            max_workers: Tasks running at once (default: enough for I/O-bound fan-out).
+            raise_on_failure: Raise :class:`glacier.errors.PipelineFailedError` (naming the
+                failing task, chained to its exception) instead of returning a failed result.
+            progress: A :class:`Progress`, or True for one line per event on stderr.
+            params: Keyword arguments for the pipeline function.
+        """
+        from glacier.dag.progress import ConsoleProgress
+        from glacier.dag.runtime import Runner
+
+        graph = self.build(**params)
+        reporter = ConsoleProgress() if progress is True else progress or None
+        result = Runner(graph, max_workers=max_workers, progress=reporter).run()
+        if raise_on_failure:
+            result.raise_on_failure()
+        return result
+
+    def graph(self, format: str = "mermaid", **params: Any) -> str:
+        """The DAG as Mermaid (default) or Graphviz ``dot`` text."""
+        from glacier.dag import render
+
+        renderers = {"mermaid": render.to_mermaid, "dot": render.to_dot}
+        if format not in renderers:
+            raise ValueError(f"Unknown graph format {format!r}; use one of {sorted(renderers)}")
+        return renderers[format](self.build(**params))
+
+    def compile(self, compiler: Any, customizations: dict[str, Any] | None = None) -> Any:
+        """Compile to infrastructure code, e.g. ``pipeline.compile(PulumiCompiler())``."""
+        return compiler.compile(self, customizations=customizations)
+
+    def __repr__(self) -> str:
+        return f"<Pipeline {self.name}>"
+
+
+@overload
+def pipeline(fn: Callable[..., Any], /) -> Pipeline: ...
+@overload
+def pipeline(*, name: str | None = ...) -> Callable[[Callable[..., Any]], Pipeline]: ...
+
+
+def pipeline(
+    fn: Callable[..., Any] | None = None, /, *, name: str | None = None
+) -> Pipeline | Callable[[Callable[..., Any]], Pipeline]:
+    """Declare a pipeline: ``@pipeline`` or ``@pipeline(name="sales")``."""
+
+    def wrap(f: Callable[..., Any]) -> Pipeline:
+        return Pipeline(f, name=name)
+
+    return wrap(fn) if fn is not None else wrap

@@ -1,0 +1,81 @@
+"""The job document (JSON) that carries one task to an engine, and bucket descriptors."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import SecretStr
+
+from glacier.models import GlacierModel
+
+if TYPE_CHECKING:
+    from glacier.provider import Provider
+    from glacier.resources.bucket import Bucket
+
+
+class BucketRef(GlacierModel):
+    """Enough to rebuild a :class:`Bucket` in another process. Secrets are never included:
+    the remote side takes credentials from its own environment."""
+
+    provider_type: str
+    provider: dict[str, Any]
+    bucket_name: str
+    path: str
+    format: str
+
+    @classmethod
+    def of(cls, bucket: Bucket) -> BucketRef:
+        return cls(
+            provider_type=type(bucket.provider.config).__name__,
+            provider=_public_fields(bucket.provider.config),
+            bucket_name=bucket.bucket_name,
+            path=bucket.path,
+            format=bucket.format,
+        )
+
+    def provider_instance(self) -> Provider:
+        import glacier.config
+        from glacier.provider import Provider
+
+        config_cls = getattr(glacier.config, self.provider_type)
+        return Provider(config=config_cls(**self.provider))
+
+    def open(self, provider: Provider | None = None) -> Bucket:
+        provider = provider or self.provider_instance()
+        return provider.bucket(self.bucket_name, path=self.path, format=self.format)
+
+    def child(self, name: str) -> BucketRef:
+        """A file directly under this (dataset-prefix) ref."""
+        return self.model_copy(update={"path": f"{self.path.rstrip('/')}/{name}".lstrip("/")})
+
+
+class JobInput(GlacierModel):
+    """One argument of the task: a JSON literal, a bucket, or a frame staged in a bucket."""
+
+    kind: Literal["literal", "bucket", "frame"]
+    value: Any = None
+    bucket: BucketRef | None = None
+
+
+class JobSpec(GlacierModel):
+    """One task run remotely. The runner writes ``frame.parquet`` (a frame result) or
+    ``value.parquet`` (a JSON result, one row, column ``json``) under ``result``."""
+
+    version: Literal[1] = 1
+    job_id: str
+    task_name: str
+    task: str
+    args: list[JobInput] = []
+    kwargs: dict[str, JobInput] = {}
+    result: BucketRef
+    python_path: list[str] = []
+
+
+def _public_fields(config: GlacierModel) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in config:
+        if value is None or isinstance(value, SecretStr):
+            continue
+        out[key] = str(value) if isinstance(value, PurePath) else value
+    return out

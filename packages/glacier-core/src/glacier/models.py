@@ -1,0 +1,60 @@
+"""Base classes of every Glacier config model (pydantic v2).
+
+Configs are data, not behaviour: strict (``extra="forbid"``), frozen (hashable) and validated.
+Cloud plugins subclass these bases; core never imports a cloud config.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar, Self
+
+from pydantic import BaseModel, ConfigDict
+
+
+class GlacierModel(BaseModel):
+    """Strict, immutable base model: unknown fields are errors, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class ProviderConfig(GlacierModel):
+    """Where resources live: a cloud account/region, or the local machine.
+
+    Subclasses: ``LocalConfig`` (core), ``AwsConfig``, ``AzureConfig``, ``GcpConfig`` (plugins).
+    """
+
+    #: Short cloud key used in names, docs and generated code ("aws", "local", ...).
+    cloud: ClassVar[str] = ""
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Self:
+        """Build the config from this cloud's standard environment variables
+        (``environ`` defaults to ``os.environ``)."""
+        raise NotImplementedError(f"{cls.__name__}.from_env() is not implemented")
+
+    def describe(self) -> dict[str, Any]:
+        """Fields for display; secrets stay masked (pydantic ``SecretStr``)."""
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
+class ResourceConfig(GlacierModel):
+    """Base of resource configs (bucket, serverless, executor)."""
+
+
+class BucketConfig(ResourceConfig):
+    """Cloud-specific bucket settings (``S3Config``, ``BlobConfig``, ``GcsConfig``)."""
+
+
+class ServerlessConfig(ResourceConfig):
+    """Cloud-specific function settings (``LambdaConfig``, ...)."""
+
+
+class ExecutorConfig(ResourceConfig):
+    """Engine-specific executor settings (``DatabricksConfig``, ``GlueConfig``, ...)."""
+
+    #: Short engine key ("local", "databricks", "glue", ...).
+    engine: ClassVar[str] = ""
+
+    #: Bucket (in the executor's provider) where job packages, inputs and results are staged.
+    staging_bucket: str | None = None

@@ -1,0 +1,39 @@
+"""Glacier's plugin system (pluggy).
+
+A plugin is a module with ``@hookimpl`` functions, announced in its distribution's
+``pyproject.toml``::
+
+    [project.entry-points.glacier]
+    aws = "glacier_aws.hooks"
+
+Keep that module thin: it imports config classes and names adapters by dotted path
+(``"glacier_aws.storage:S3BucketAdapter"``) so heavy SDKs load only when first used.
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+from glacier.plugins.specs import (
+    BucketBackend,
+    EnvDetector,
+    ExecutorBackend,
+    PulumiEmitterSpec,
+    ServerlessBackend,
+)
+
+#: The project name: hook prefix, entry-point group and pluggy marker name.
+NAME = "glacier"
+
+#: Decorator for plugin hook implementations.
+hookimpl = pluggy.HookimplMarker(NAME)
+
+__all__ = [
+    "NAME",
+    "BucketBackend",
+    "EnvDetector",
+    "ExecutorBackend",
+    "PulumiEmitterSpec",
+    "ServerlessBackend",
+    "hookimpl",
+]

@@ -1,0 +1,102 @@
+"""Bucket: a path in object storage (or a local folder), holding one object or a dataset."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from glacier.resources.base import Resource
+from glacier.storage.formats import get_format, infer_format
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from glacier.adapters.base import BucketAdapter, WriteResult
+    from glacier.models import BucketConfig
+    from glacier.provider import Provider
+
+
+class Bucket(Resource):
+    """Generic bucket: S3, Azure Blob, GCS or a local folder, chosen by the provider's config.
+
+    ``path`` names one object (``raw/sales.parquet``) or, when it is empty or ends with ``/``,
+    a dataset: every file of the format under that prefix, read as one table (hive-style
+    ``key=value`` folders become columns).
+
+    Create buckets with :meth:`glacier.Provider.bucket`.
+    """
+
+    kind = "bucket"
+
+    def __init__(
+        self,
+        bucket_name: str,
+        path: str = "",
+        format: str | None = None,
+        provider: Provider | None = None,
+        config: BucketConfig | None = None,
+        name: str | None = None,
+        advanced_config: Any | None = None,
+    ) -> None:
+        self.bucket_name = bucket_name
+        self.path = path.lstrip("/")
+        fmt = format or infer_format(self.path) or "parquet"
+        self.format = get_format(fmt).name
+        self.advanced_config = advanced_config
+        super().__init__(provider, config, name)
+
+    @property
+    def is_dataset(self) -> bool:
+        """True when the path is a prefix of many files rather than one object."""
+        return self.path == "" or self.path.endswith("/")
+
+    def _get_adapter(self) -> BucketAdapter:
+        return super()._get_adapter()  # type: ignore[no-any-return]
+
+    def scan(self) -> pl.LazyFrame:
+        """Lazily scan the data as a Polars LazyFrame."""
+        return self._get_adapter().scan()
+
+    def read(self) -> pl.DataFrame:
+        """Read the data eagerly (``scan().collect()``)."""
+        return self.scan().collect()
+
+    def write(
+        self, data: pl.DataFrame | pl.LazyFrame, *, partition_by: list[str] | None = None
+    ) -> WriteResult:
+        """Atomically write a DataFrame or LazyFrame (LazyFrames stream to the sink).
+
+        ``partition_by`` (datasets only) writes hive-style ``column=value/`` folders.
+        """
+        from glacier.dag.context import record_write
+        from glacier.storage.formats import to_frame
+
+        result = self._get_adapter().write(to_frame(data), partition_by=partition_by)
+        record_write(result)
+        return result
+
+    def exists(self) -> bool:
+        """Whether the object (or any file under the dataset prefix) exists."""
+        return self._get_adapter().exists()
+
+    def get_uri(self) -> str:
+        """Cloud URI: ``s3://b/p``, ``abfs://c@acct.dfs.core.windows.net/p``, ``gs://b/p``,
+        ``file:///...``."""
+        return self._get_adapter().get_uri()
+
+    def list(self) -> list[str]:
+        """URIs of the objects under this bucket's path."""
+        return self._get_adapter().list()
+
+    def delete(self) -> None:
+        """Delete the object or every object under the dataset prefix."""
+        self._get_adapter().delete()
+
+    def _generate_name(self) -> str:
+        stem = self.path.strip("/").replace("/", "_")
+        return f"{self.bucket_name}_{stem}" if stem else self.bucket_name
+
+    def __repr__(self) -> str:
+        return (
+            f"Bucket(name={self.name!r}, bucket_name={self.bucket_name!r}, path={self.path!r}, "
+            f"format={self.format!r}, provider={type(self.provider.config).__name__})"
+        )

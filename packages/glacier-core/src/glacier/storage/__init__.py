@@ -1,0 +1,1 @@
+"""Storage helpers shared by every bucket adapter: formats, atomic local writes."""
