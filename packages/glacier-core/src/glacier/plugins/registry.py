@@ -106,7 +106,7 @@ def _by_mro(table: Mapping[type, Owned[V]], key: type) -> V | None:
 def _collect(hook: Any) -> list[tuple[str, Any]]:
     """Call every implementation of one hook, remembering which plugin returned what."""
     results: list[tuple[str, Any]] = []
-    for impl in reversed(hook.get_hookimpls()):  # registration order
+    for impl in hook.get_hookimpls():  # registration order
         try:
             value = impl.function()
         except Exception as exc:
@@ -187,6 +187,7 @@ def build_registry() -> Registry:
 
 _registry: Registry | None = None
 _lock = threading.RLock()
+_building = threading.local()
 
 
 def get_registry() -> Registry:
@@ -194,8 +195,18 @@ def get_registry() -> Registry:
     global _registry
     if _registry is None:
         with _lock:
+            if getattr(_building, "active", False):
+                raise PluginError(
+                    "A Glacier plugin hook used the registry (e.g. `from glacier.config import "
+                    "...`) while plugins were loading. Import config classes from their own "
+                    "modules inside hooks (e.g. `from glacier_aws.config import AwsConfig`)."
+                )
             if _registry is None:
-                _registry = build_registry()
+                _building.active = True
+                try:
+                    _registry = build_registry()
+                finally:
+                    _building.active = False
     return _registry
 
 

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Set up everything (packages, test tools, local cloud servers), then run the whole suite,
+# the linter and the strict docs build. Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --dev
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/python -m pytest "$@"
+.venv/bin/mkdocs build --strict --quiet --site-dir "${TMPDIR:-/tmp}/glacier-site"
