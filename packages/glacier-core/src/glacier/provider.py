@@ -182,7 +182,14 @@ class Provider:
                 f"No {resource.kind} adapter is registered for {key.__name__}.{fix} "
                 f"Run `glacier plugins` to see what is installed."
             )
-        adapter_cls = load_ref(backend.adapter)
+        try:
+            adapter_cls = load_ref(backend.adapter)
+        except ImportError as exc:
+            raise AdapterNotFoundError(
+                f"The {resource.kind} adapter for {key.__name__} ({backend.adapter}) cannot be "
+                f"imported: {exc}. Install the plugin's optional dependencies, or check "
+                "`glacier plugins`."
+            ) from exc
         return adapter_cls(resource, self)
 
     @classmethod
