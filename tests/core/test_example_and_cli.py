@@ -15,7 +15,9 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "sales_pipeline.py"
 
 
-def _glacier(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def _glacier(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "AZURE_", "GCP_"))}
     base.pop("GOOGLE_CLOUD_PROJECT", None)
     return subprocess.run(
@@ -96,8 +98,17 @@ def test_core_wheel_alone_runs_a_local_pipeline(tmp_path: Path) -> None:
     """A wheel of glacier-core in a fresh venv runs a pipeline with no boto3/pulumi present."""
     dist = tmp_path / "dist"
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist),
-         str(ROOT / "packages" / "glacier-core")],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "-q",
+            "-w",
+            str(dist),
+            str(ROOT / "packages" / "glacier-core"),
+        ],
         check=True,
     )
     wheel = next(dist.glob("glacier_core-*.whl"))

@@ -57,7 +57,9 @@ def test_failed_write_leaves_previous_object(local_provider: Provider) -> None:
     def explode(s: pl.Series) -> pl.Series:
         raise RuntimeError("disk on fire")
 
-    bad = pl.LazyFrame({"id": [9]}).with_columns(pl.col("id").map_batches(explode, return_dtype=pl.Int64))
+    bad = pl.LazyFrame({"id": [9]}).with_columns(
+        pl.col("id").map_batches(explode, return_dtype=pl.Int64)
+    )
     with pytest.raises(Exception, match="disk on fire"):
         bucket.write(bad)
     assert bucket.read().equals(FRAME)

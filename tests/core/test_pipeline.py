@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 
@@ -89,7 +90,7 @@ def test_retries_with_backoff_then_succeed() -> None:
     result = p.run()
     assert result.output("flaky") == "ok"
     assert result["flaky"].attempts == 3
-    gaps = [b - a for a, b in zip(calls, calls[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(calls)]
     assert gaps[0] >= 0.05 and gaps[1] >= 0.1  # exponential backoff
 
 
@@ -123,7 +124,9 @@ def test_failure_marks_downstream_not_run_and_names_task() -> None:
     assert result["after"].status is TaskStatus.NOT_RUN
     assert result["after_after"].status is TaskStatus.NOT_RUN
     assert result["after"].reason == "upstream task 'boom' did not succeed"
-    with pytest.raises(PipelineFailedError, match="task 'boom' raised ValueError: bad row 42") as ei:
+    with pytest.raises(
+        PipelineFailedError, match="task 'boom' raised ValueError: bad row 42"
+    ) as ei:
         p.run()
     assert isinstance(ei.value.__cause__, ValueError)
 
@@ -204,7 +207,9 @@ def test_missing_and_unknown_arguments_name_the_task() -> None:
     def unknown():
         save(1, 2, colour="red")
 
-    with pytest.raises(PipelineDefinitionError, match="Task 'save' was called with bad arguments.*destination"):
+    with pytest.raises(
+        PipelineDefinitionError, match="Task 'save' was called with bad arguments.*destination"
+    ):
         missing.build()
     with pytest.raises(PipelineDefinitionError, match="Task 'save' .*colour"):
         unknown.build()

@@ -25,7 +25,9 @@ def test_cloud_configs_resolve_through_the_registry() -> None:
 
 
 def test_unknown_config_name_suggests_close_match() -> None:
-    with pytest.raises(UnknownNameError, match="no config named 'AwsConfg'.*Did you mean 'AwsConfig'"):
+    with pytest.raises(
+        UnknownNameError, match="no config named 'AwsConfg'.*Did you mean 'AwsConfig'"
+    ):
         from glacier.config import AwsConfg  # noqa: F401
 
 
@@ -92,7 +94,9 @@ def test_plugin_that_fails_to_import_names_the_original_error(
     monkeypatch.setattr(metadata, "entry_points", fake)
     manager.reset()
     try:
-        with pytest.raises(PluginLoadError, match="'broken'.*failed to import: ModuleNotFoundError"):
+        with pytest.raises(
+            PluginLoadError, match="'broken'.*failed to import: ModuleNotFoundError"
+        ):
             get_registry()
     finally:
         monkeypatch.setattr(metadata, "entry_points", real)
