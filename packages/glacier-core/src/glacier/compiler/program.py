@@ -1,0 +1,333 @@
+"""Assemble the Pulumi program: the writer emitters use, the rendered text, the export.
+
+Build a structure, then render it: emitters add :class:`Block` s through
+:class:`ProgramWriter` (values are rendered by :mod:`glacier.compiler.pyrender` only), the
+writer applies customization hooks right after the resource they target, and
+:class:`CompiledInfra` renders and exports the project.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from glacier._version import __version__
+from glacier.compiler.injector import MAIN_FILE, extract_regions, render_regions
+from glacier.compiler.pyrender import (
+    Call,
+    Expr,
+    py_comment,
+    py_ident,
+    render_assignment,
+    render_statement,
+)
+
+if TYPE_CHECKING:
+    from glacier.compiler.ir import IRBucket, IRCompute, IRGraph, IRProvider
+    from glacier.escape_hatch import PulumiCustomization
+
+PULUMI_REQUIREMENT = "pulumi>=3.200,<4"
+
+
+@dataclass
+class Block:
+    """One commented group of statements (usually one resource)."""
+
+    comment: list[str]
+    lines: list[str]
+
+
+@dataclass
+class Section:
+    """A titled group of blocks (providers, one cloud bucket, one identity, ...)."""
+
+    title: str
+    blocks: list[Block] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class HookTarget:
+    """The Glacier resources a generated resource stands for (customization targets)."""
+
+    names: tuple[str, ...]
+    provider: IRProvider
+    tags: Mapping[str, str]
+
+
+class ProgramWriter:
+    """What emitters write through: unique variable and logical names, provider options,
+    references between resources, hooks and exports."""
+
+    def __init__(
+        self, ir: IRGraph, customizations: Mapping[str, PulumiCustomization] | None = None
+    ) -> None:
+        self.ir = ir
+        self._customizations = dict(customizations or {})
+        self._sections: list[Section] = []
+        self._vars: set[str] = set()
+        self._logical: set[tuple[str, str]] = set()
+        self._refs: dict[str, str] = {}
+        self._exports: list[tuple[str, Any]] = []
+        self._imports: set[str] = set()
+        self._hooks: dict[str, str] = {}
+        self.applied: set[str] = set()
+
+    # -- structure -------------------------------------------------------------------------
+    def section(self, title: str) -> None:
+        """Start a new titled section."""
+        self._sections.append(Section(title))
+
+    def add_import(self, line: str) -> None:
+        """A trusted import line, e.g. ``import pulumi_aws as aws``."""
+        self._imports.add(line)
+
+    def var(self, hint: str) -> str:
+        """A fresh module-level variable name derived from ``hint``."""
+        base = py_ident(hint)
+        name, n = base, 1
+        while name in self._vars:
+            n += 1
+            name = f"{base}_{n}"
+        self._vars.add(name)
+        return name
+
+    def logical_name(self, type_: str, name: str) -> str:
+        """A Pulumi logical name unique per resource type (``-2``, ``-3`` on clashes)."""
+        candidate, n = name, 1
+        while (type_, candidate) in self._logical:
+            n += 1
+            candidate = f"{name}-{n}"
+        self._logical.add((type_, candidate))
+        return candidate
+
+    def set_ref(self, key: str, var: str) -> None:
+        """Remember the variable of a resource other emitters refer to (by IR key)."""
+        self._refs[key] = var
+
+    def ref(self, key: str) -> str:
+        return self._refs[key]
+
+    def has_ref(self, key: str) -> bool:
+        return key in self._refs
+
+    def _block(self, comment: str | Sequence[str], lines: list[str]) -> None:
+        if not self._sections:
+            self.section("Resources")
+        comments = [comment] if isinstance(comment, str) else list(comment)
+        self._sections[-1].blocks.append(Block(comments, lines))
+
+    # -- statements ------------------------------------------------------------------------
+    def resource(
+        self,
+        type_: str,
+        name: str,
+        args: Mapping[str, Any],
+        *,
+        comment: str | Sequence[str],
+        provider: IRProvider | None = None,
+        depends_on: Iterable[str] = (),
+        var_hint: str | None = None,
+        target: HookTarget | None = None,
+        extra_opts: Mapping[str, Any] | None = None,
+    ) -> str:
+        """``var = type_(name, **args, opts=...)``; returns ``var``.
+
+        ``provider`` selects the explicit provider instance; ``target`` marks the resource
+        a customization of those Glacier names receives (applied right after it).
+        """
+        logical = self.logical_name(type_, name)
+        var = self.var(var_hint or logical)
+        kwargs: dict[str, Any] = {k: v for k, v in args.items() if v is not None}
+        opts: dict[str, Any] = {}
+        if provider is not None:
+            opts["provider"] = Expr(self.ref(provider.key))
+        deps = sorted(set(depends_on))
+        if deps:
+            opts["depends_on"] = [Expr(d) for d in deps]
+        opts.update(extra_opts or {})
+        if opts:
+            kwargs["opts"] = Call("pulumi.ResourceOptions", opts)
+        call = Call(type_, kwargs, args=(logical,))
+        self._block(comment, [render_assignment(var, call)])
+        if target is not None:
+            self._apply_hooks(var, target)
+        return var
+
+    def value(self, hint: str, value: Any, *, comment: str | Sequence[str]) -> str:
+        """``var = value`` (e.g. an invoke such as ``aws.get_caller_identity_output()``)."""
+        var = self.var(hint)
+        self._block(comment, [render_assignment(var, value)])
+        return var
+
+    def export(self, name: str, value: Any) -> None:
+        """``pulumi.export(name, value)`` at the end of the program."""
+        self._exports.append((name, value))
+
+    # -- hooks (escape hatch 2) ------------------------------------------------------------
+    def _apply_hooks(self, var: str, target: HookTarget) -> None:
+        for glacier_name in sorted(target.names):
+            custom = self._customizations.get(glacier_name)
+            if custom is None:
+                continue
+            self.applied.add(glacier_name)
+            hook_var = self._hook_var(custom.ref)
+            context = Call(
+                "types.SimpleNamespace",
+                {
+                    "resource_name": glacier_name,
+                    "environment": Call("types.SimpleNamespace", target.provider.environment()),
+                    "provider": Expr(self.ref(target.provider.key)),
+                    "tags": dict(target.tags),
+                    "resources": Expr("glacier_resources(globals())"),
+                },
+            )
+            self._block(
+                f"Customization of Glacier resource {glacier_name!r}: {custom.ref}",
+                [render_assignment(var, Call(hook_var, args=(Expr(var), context)))],
+            )
+
+    def _hook_var(self, ref: str) -> str:
+        found = self._hooks.get(ref)
+        if found is None:
+            found = self._hooks[ref] = self.var("hook_" + ref.rpartition(":")[2])
+        return found
+
+    # -- rendering -------------------------------------------------------------------------
+    def render(self, header: Sequence[str], imports: Iterable[str]) -> str:
+        """The program text (without injected regions)."""
+        out: list[str] = [py_comment(h) for h in header]
+        std = sorted({"import importlib", "import types"} if self._hooks else set())
+        third = sorted({"import pulumi", *imports, *self._imports}, key=_import_key)
+        out.append("")
+        if std:
+            out += [*std, ""]
+        out += third
+        if self._hooks:
+            out += ["", "", *_HOOK_HELPER, "", ""]
+            for ref, var in sorted(self._hooks.items(), key=lambda kv: kv[1]):
+                out.append(render_assignment(var, Call("glacier_hook", args=(ref,))))
+        for section in self._sections:
+            if not section.blocks:
+                continue
+            out += ["", py_comment(f"=== {section.title} ===")]
+            for i, block in enumerate(section.blocks):
+                if i:
+                    out.append("")
+                out += [line for c in block.comment for line in _comment_lines(c)]
+                out += block.lines
+        if self._exports:
+            out += ["", py_comment("=== Outputs ===")]
+            for name, value in self._exports:
+                out.append(render_statement(Call("pulumi.export", args=(name, value))))
+        return "\n".join(out) + "\n"
+
+
+_HOOK_HELPER = [
+    "def glacier_hook(ref: str):",
+    '    """Import a customization function given as "module:function"."""',
+    '    module, _, name = ref.partition(":")',
+    "    return getattr(importlib.import_module(module), name)",
+    "",
+    "",
+    "def glacier_resources(namespace: dict) -> dict:",
+    '    """The Pulumi resources created so far, by variable name (for hook contexts)."""',
+    "    return {k: v for k, v in namespace.items() if isinstance(v, pulumi.Resource)}",
+]
+
+
+def _comment_lines(text: str) -> list[str]:
+    """A comment wrapped to the line length (user text is sanitised by py_comment)."""
+    return [py_comment(line) for line in textwrap.wrap(py_comment(text)[2:], 98) or [""]]
+
+
+def _import_key(line: str) -> tuple[int, str]:
+    module = line.split()[1]
+    return (0 if line.startswith("import ") else 1, module)
+
+
+@dataclass
+class CompiledInfra:
+    """The result of ``pipeline.compile(PulumiCompiler())``.
+
+    ``resources``: the IR resources (buckets, functions, executors). ``program``: the
+    generated ``__main__.py`` text. ``export_pulumi(dir)`` writes the Pulumi project.
+    """
+
+    ir: IRGraph
+    program: str
+    requirements: list[str]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def resources(self) -> list[IRBucket | IRCompute]:
+        return self.ir.resources
+
+    def requirements_txt(self) -> str:
+        return "\n".join(self.requirements) + "\n"
+
+    def pulumi_yaml(self, project_name: str | None = None) -> str:
+        name = project_name or _project_name(self.ir.pipeline)
+        description = f"Generated by Glacier {__version__} from pipeline {self.ir.pipeline}"
+        return (
+            f"name: {json.dumps(name)}\n"
+            f"description: {json.dumps(description)}\n"
+            "runtime:\n"
+            "  name: python\n"
+            "  options:\n"
+            "    toolchain: pip\n"
+            "    virtualenv: venv\n"
+        )
+
+    def readme(self) -> str:
+        lines = [
+            f"# Pulumi project for Glacier pipeline `{self.ir.pipeline}`",
+            "",
+            f"Generated by Glacier {__version__}. Do not edit `__main__.py` by hand outside the",
+            "`glacier:custom-code` regions (see `PulumiProgramInjector`); re-run",
+            "`glacier compile` instead: injected regions are kept.",
+            "",
+            "```bash",
+            "python -m venv venv && venv/bin/pip install -r requirements.txt",
+            "pulumi stack init dev",
+            "pulumi up",
+            "```",
+            "",
+            "Resources:",
+            "",
+        ]
+        for res in self.resources:
+            lines.append(f"- {res.kind} `{res.name}` ({res.provider.key})")
+        if self.notes:
+            lines += ["", "Notes:", "", *[f"- {n}" for n in self.notes]]
+        return "\n".join(lines) + "\n"
+
+    def export_pulumi(self, directory: str | Path, project_name: str | None = None) -> Path:
+        """Write ``__main__.py``, ``Pulumi.yaml``, ``requirements.txt`` and ``README.md`` to
+        ``directory``. Custom-code regions of an existing ``__main__.py`` are kept."""
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        main = out / MAIN_FILE
+        regions = extract_regions(main.read_text()) if main.exists() else []
+        (out / MAIN_FILE).write_text(self.program + render_regions(regions))
+        (out / "Pulumi.yaml").write_text(self.pulumi_yaml(project_name))
+        (out / "requirements.txt").write_text(self.requirements_txt())
+        (out / "README.md").write_text(self.readme())
+        return out
+
+
+def _project_name(pipeline: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", f"glacier-{pipeline}").strip("-") or "glacier"
+
+
+def header_lines(pipeline: str) -> list[str]:
+    """The generated-file header."""
+    return [
+        f"*** Generated by Glacier {__version__} from pipeline {pipeline!r}. Do not edit. ***",
+        "Re-run `glacier compile` to regenerate. Only code inside glacier:custom-code regions",
+        "(PulumiProgramInjector) survives regeneration.",
+    ]
