@@ -16,7 +16,7 @@ from glacier.plugins import (
 from glacier_azure.config import AzureConfig, AzureFunctionConfig, BlobConfig, SynapseConfig
 from glacier_azure.naming import validate_container_name
 
-VARIABLES = ("AZURE_RESOURCE_GROUP", "AZURE_STORAGE_ACCOUNT")
+VARIABLES = ("AZURE_RESOURCE_GROUP", "AZURE_STORAGE_ACCOUNT", "AZURE_STORAGE_CONNECTION_STRING")
 
 
 def _detect(environ: Mapping[str, str]) -> ProviderConfig | None:

@@ -29,6 +29,7 @@ KNOWN_ENV_VARS: list[tuple[str, str]] = [
     ("AWS_REGION", "glacier-aws"),
     ("AZURE_RESOURCE_GROUP", "glacier-azure"),
     ("AZURE_STORAGE_ACCOUNT", "glacier-azure"),
+    ("AZURE_STORAGE_CONNECTION_STRING", "glacier-azure"),
     ("GCP_PROJECT", "glacier-gcp"),
     ("GOOGLE_CLOUD_PROJECT", "glacier-gcp"),
 ]

@@ -1,0 +1,104 @@
+"""AWS credentials and client options for S3, from :class:`~glacier_aws.config.AwsConfig`.
+
+Order: explicit keys in the config; else ``role_arn`` (assumed once through STS, from the
+profile or the default chain); else the standard AWS chain (environment, ``AWS_PROFILE`` /
+``~/.aws``, instance or container role), resolved by botocore and by Polars themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import SecretStr
+
+from glacier_aws.config import AwsConfig
+
+#: Attempts per request (botocore "standard" mode retries throttling, 5xx and resets).
+MAX_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class StaticCredentials:
+    """An access key pair, with a session token for temporary credentials."""
+
+    access_key_id: str
+    secret_access_key: SecretStr = field(repr=False)
+    session_token: SecretStr | None = field(default=None, repr=False)
+
+
+def resolve_credentials(config: AwsConfig) -> StaticCredentials | None:
+    """Keys from the config or from assuming ``role_arn``; ``None`` means the default chain."""
+    if config.access_key_id and config.secret_access_key is not None:
+        return StaticCredentials(
+            config.access_key_id, config.secret_access_key, config.session_token
+        )
+    if config.role_arn:
+        return _assume_role(config)
+    return None
+
+
+def _assume_role(config: AwsConfig) -> StaticCredentials:
+    import boto3
+
+    session = boto3.Session(profile_name=config.profile, region_name=config.region)
+    sts = session.client("sts", endpoint_url=config.endpoint_url)
+    creds = sts.assume_role(RoleArn=config.role_arn, RoleSessionName="glacier")["Credentials"]
+    return StaticCredentials(
+        creds["AccessKeyId"],
+        SecretStr(creds["SecretAccessKey"]),
+        SecretStr(creds["SessionToken"]),
+    )
+
+
+def s3fs_options(config: AwsConfig, creds: StaticCredentials | None) -> dict[str, Any]:
+    """Keyword arguments for ``s3fs.S3FileSystem``."""
+    client: dict[str, Any] = {"region_name": config.region}
+    if config.endpoint_url:
+        client["endpoint_url"] = config.endpoint_url
+    options: dict[str, Any] = {
+        "client_kwargs": client,
+        "config_kwargs": {"retries": {"max_attempts": MAX_ATTEMPTS, "mode": "standard"}},
+        "use_listings_cache": False,
+    }
+    if creds is not None:
+        options["key"] = creds.access_key_id
+        options["secret"] = creds.secret_access_key.get_secret_value()
+        if creds.session_token is not None:
+            options["token"] = creds.session_token.get_secret_value()
+    elif config.profile:
+        options["profile"] = config.profile
+    return options
+
+
+def polars_options(config: AwsConfig, creds: StaticCredentials | None) -> dict[str, Any]:
+    """Keyword arguments for Polars' native S3 scans."""
+    import polars as pl
+
+    storage: dict[str, Any] = {"aws_region": config.region, "max_retries": MAX_ATTEMPTS}
+    if config.endpoint_url:
+        storage["aws_endpoint_url"] = config.endpoint_url
+        if config.endpoint_url.startswith("http://"):
+            storage["aws_allow_http"] = "true"
+    options: dict[str, Any] = {"storage_options": storage}
+    if creds is not None:
+        storage["aws_access_key_id"] = creds.access_key_id
+        storage["aws_secret_access_key"] = creds.secret_access_key.get_secret_value()
+        if creds.session_token is not None:
+            storage["aws_session_token"] = creds.session_token.get_secret_value()
+        options["credential_provider"] = None
+    elif config.profile:
+        options["credential_provider"] = pl.CredentialProviderAWS(
+            profile_name=config.profile, region_name=config.region
+        )
+    return options
+
+
+def secret_values(config: AwsConfig, creds: StaticCredentials | None) -> list[str]:
+    """Every secret string that must never appear in a message."""
+    values = [s.get_secret_value() for s in (config.secret_access_key, config.session_token) if s]
+    if creds is not None:
+        values.append(creds.secret_access_key.get_secret_value())
+        if creds.session_token is not None:
+            values.append(creds.session_token.get_secret_value())
+    return values

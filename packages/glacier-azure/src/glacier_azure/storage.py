@@ -1,0 +1,78 @@
+"""Azure Blob containers: :class:`BlobBucketAdapter` on the shared object-store adapter.
+
+Writes go through adlfs: blocks are staged and the blob appears only when the block list is
+committed on close (one atomic step); a failed write never commits, and its uncommitted
+blocks are discarded by the service. Reads use Polars' native Azure reader.
+URIs: ``abfs://container@account.dfs.core.windows.net/path``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from glacier.storage.object_store import ErrorKind, ObjectStoreBucketAdapter
+from glacier_azure.config import AzureConfig
+from glacier_azure.credentials import AzureSettings
+
+if TYPE_CHECKING:
+    from fsspec import AbstractFileSystem
+
+
+class BlobBucketAdapter(ObjectStoreBucketAdapter):
+    """Container in an Azure storage account (Blob or ADLS Gen2), or on Azurite."""
+
+    scheme: ClassVar[str] = "abfs"
+    bucket_word: ClassVar[str] = "container"
+    credentials_hint: ClassVar[str] = (
+        "Set AzureConfig connection_string, account_key or a service principal "
+        "(tenant_id/client_id/client_secret), or AZURE_STORAGE_CONNECTION_STRING / "
+        "AZURE_STORAGE_KEY, or sign in for DefaultAzureCredential (az login, managed identity)."
+    )
+
+    @cached_property
+    def settings(self) -> AzureSettings:
+        config = self.provider.config
+        assert isinstance(config, AzureConfig)
+        return AzureSettings(config)
+
+    def uri_of(self, key: str) -> str:
+        account = self.settings.account or "<storage_account>"
+        return f"abfs://{self.resource.bucket_name}@{account}.dfs.core.windows.net/{key}"
+
+    def filesystem(self) -> AbstractFileSystem:
+        from adlfs import AzureBlobFileSystem
+
+        fs: AbstractFileSystem = AzureBlobFileSystem(**self.settings.adlfs_options(self.get_uri()))
+        return fs
+
+    def polars_options(self) -> dict[str, Any]:
+        return self.settings.polars_options(self.get_uri())
+
+    def secrets(self) -> Sequence[str]:
+        return self.settings.secrets()
+
+    def abort_upload(self, file: Any) -> None:
+        """Never commit the block list; release the file's client. Staged blocks that are
+        never committed are garbage-collected by the service."""
+        file.closed = True
+        with contextlib.suppress(Exception):
+            file.close()
+
+    def error_kind(self, exc: BaseException) -> ErrorKind | None:
+        from azure.core.exceptions import ClientAuthenticationError, ResourceNotFoundError
+
+        seen: BaseException | None = exc
+        while seen is not None:  # adlfs wraps SDK errors; look along the chain
+            name = type(seen).__name__
+            if name == "CredentialUnavailableError":
+                return "credentials"
+            if isinstance(seen, ClientAuthenticationError):
+                return "access"
+            if isinstance(seen, ResourceNotFoundError):
+                code = str(getattr(seen, "error_code", "") or "")
+                return "bucket" if code == "ContainerNotFound" else "object"
+            seen = seen.__cause__ or seen.__context__
+        return None
