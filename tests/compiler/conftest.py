@@ -34,7 +34,7 @@ def _quiet_pulumi_warnings() -> Iterator[None]:
 @pytest.fixture
 def export_and_run(tmp_path: Path) -> Callable[..., tuple[Path, object]]:
     """Export a CompiledInfra to a temp dir and run it under Pulumi mocks."""
-    from mockrun import run_program
+    from tests.compiler.mockrun import run_program
 
     def run(infra: object, name: str = "infra") -> tuple[Path, object]:
         out = tmp_path / name

@@ -6,8 +6,8 @@ import json
 import subprocess
 import sys
 
-from conftest import EXAMPLES, ROOT
-from examples_registry import EXAMPLES as PROGRAMS
+from tests.compiler.conftest import EXAMPLES, ROOT
+from tests.compiler.examples_registry import EXAMPLES as PROGRAMS
 
 S3 = "aws:s3/"
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from examples_registry import EXAMPLES as PROGRAMS
 
 from glacier import Provider, PulumiCompiler, pipeline, task
 from glacier.compiler.errors import UnsupportedFeatureError
 from glacier.config import AzureConfig, BlobConfig, GcpConfig, GcsConfig
 from glacier.escape_hatch import AdvancedStorageConfig, ObjectLockConfig, ReplicationConfig
+from tests.compiler.examples_registry import EXAMPLES as PROGRAMS
 
 ST = "azure-native:storage:"
 

@@ -12,8 +12,9 @@ import subprocess
 import sys
 
 import pytest
-from conftest import HERE, ROOT
-from examples_registry import EXAMPLES as PROGRAMS
+
+from tests.compiler.conftest import HERE, ROOT
+from tests.compiler.examples_registry import EXAMPLES as PROGRAMS
 
 GOLDEN = HERE / "golden"
 UPDATE = os.environ.get("GLACIER_UPDATE_GOLDEN") == "1"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 
 import pytest
-from examples_registry import EXAMPLES as PROGRAMS
 from pydantic import ValidationError
 
 from glacier import PulumiCompiler
@@ -17,6 +16,7 @@ from glacier.escape_hatch import (
     PulumiProgramInjector,
     ReplicationConfig,
 )
+from tests.compiler.examples_registry import EXAMPLES as PROGRAMS
 
 
 # -- hatch 1: validation -----------------------------------------------------------------
@@ -107,7 +107,7 @@ def test_functions_that_cannot_be_imported_are_refused() -> None:
 
 # -- hatch 3: injection -----------------------------------------------------------------
 def test_injected_code_survives_re_export(tmp_path) -> None:
-    from mockrun import run_program
+    from tests.compiler.mockrun import run_program
 
     infra = PROGRAMS["aws_compliance"]()
     infra.export_pulumi(tmp_path)

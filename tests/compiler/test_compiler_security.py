@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from examples_registry import EXAMPLES as PROGRAMS
+
+from tests.compiler.examples_registry import EXAMPLES as PROGRAMS
 
 
 def _wildcard(value: object) -> bool:

@@ -142,3 +142,13 @@ def test_serverless_handler_must_be_importable(local_provider: Provider) -> None
         local_provider.serverless("f", handler=lambda e: e)
     with pytest.raises(ResourceError, match="must be 'module:function'"):
         local_provider.serverless("f", handler="no_colon")
+
+
+def test_executor_instance_type_checked_against_provider_cloud() -> None:
+    from glacier.config import AzureConfig, DatabricksConfig
+
+    azure = Provider(config=AzureConfig(resource_group="rg"))
+    with pytest.raises(ConfigError, match="m5.xlarge.*Standard_D4s_v3"):
+        azure.executor("spark", config=DatabricksConfig(instance_type="m5.xlarge"))
+    ok = azure.executor("spark", config=DatabricksConfig(instance_type="Standard_D4s_v3"))
+    assert ok.engine == "databricks"

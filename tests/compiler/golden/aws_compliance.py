@@ -504,7 +504,197 @@ etl_access = aws.iam.RolePolicy(
     opts=pulumi.ResourceOptions(provider=aws_us_east_1),
 )
 
+# Glacier bucket 'etl-staging' (_glacier/jobs/) -> S3 bucket 'glacier-compliance-etl-staging'
+glacier_compliance_etl_staging = aws.s3.Bucket(
+    "glacier-compliance-etl-staging",
+    bucket="glacier-compliance-etl-staging",
+    force_destroy=False,
+    tags={"team": "data-platform", "env": "prod"},
+    opts=pulumi.ResourceOptions(provider=aws_us_east_1),
+)
+
+# ACLs disabled: the bucket owner owns every object
+glacier_compliance_etl_staging_ownership = aws.s3.BucketOwnershipControls(
+    "glacier-compliance-etl-staging-ownership",
+    bucket=glacier_compliance_etl_staging.id,
+    rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
+    opts=pulumi.ResourceOptions(provider=aws_us_east_1),
+)
+
+# Public access blocked (opt out: S3Config(public_access_block=False))
+glacier_compliance_etl_staging_public_access_block = aws.s3.BucketPublicAccessBlock(
+    "glacier-compliance-etl-staging-public-access-block",
+    bucket=glacier_compliance_etl_staging.id,
+    block_public_acls=True,
+    block_public_policy=True,
+    ignore_public_acls=True,
+    restrict_public_buckets=True,
+    opts=pulumi.ResourceOptions(provider=aws_us_east_1),
+)
+
+# Encryption at rest (AES256)
+glacier_compliance_etl_staging_encryption = aws.s3.BucketServerSideEncryptionConfiguration(
+    "glacier-compliance-etl-staging-encryption",
+    bucket=glacier_compliance_etl_staging.id,
+    rules=[
+        aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+            apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                sse_algorithm="AES256",
+            ),
+        ),
+    ],
+    opts=pulumi.ResourceOptions(provider=aws_us_east_1),
+)
+
+# Deny any request not made over TLS (opt out: S3Config(enforce_tls=False))
+glacier_compliance_etl_staging_tls_only = aws.s3.BucketPolicy(
+    "glacier-compliance-etl-staging-tls-only",
+    bucket=glacier_compliance_etl_staging.id,
+    policy=pulumi.Output.json_dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "DenyInsecureTransport",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "s3:*",
+                    "Resource": [
+                        glacier_compliance_etl_staging.arn,
+                        pulumi.Output.concat(glacier_compliance_etl_staging.arn, "/*"),
+                    ],
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                },
+            ],
+        },
+    ),
+    opts=pulumi.ResourceOptions(
+        provider=aws_us_east_1,
+        depends_on=[glacier_compliance_etl_staging_public_access_block],
+    ),
+)
+
+# Staging of 'etl': read/write glacier-compliance-etl-staging/_glacier/jobs/*
+etl_staging_policy = aws.iam.RolePolicy(
+    "etl-staging",
+    role=etl_role.id,
+    policy=pulumi.Output.json_dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "StagingReadObjects",
+                    "Effect": "Allow",
+                    "Action": ["s3:GetObject"],
+                    "Resource": pulumi.Output.concat(
+                        glacier_compliance_etl_staging.arn,
+                        "/_glacier/jobs/*",
+                    ),
+                },
+                {
+                    "Sid": "StagingReadList",
+                    "Effect": "Allow",
+                    "Action": ["s3:ListBucket"],
+                    "Resource": glacier_compliance_etl_staging.arn,
+                    "Condition": {"StringLike": {"s3:prefix": ["_glacier/jobs/*"]}},
+                },
+                {
+                    "Sid": "StagingWriteObjects",
+                    "Effect": "Allow",
+                    "Action": ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:PutObject"],
+                    "Resource": pulumi.Output.concat(
+                        glacier_compliance_etl_staging.arn,
+                        "/_glacier/jobs/*",
+                    ),
+                },
+            ],
+        },
+    ),
+    opts=pulumi.ResourceOptions(provider=aws_us_east_1),
+)
+
+# Glacier's engine entry script for 'etl' (build/etl/glacier_entrypoint.py)
+etl_entrypoint = aws.s3.BucketObjectv2(
+    "etl-entrypoint",
+    bucket=glacier_compliance_etl_staging.bucket,
+    key="_glacier/jobs/_entrypoint/glacier_entrypoint.py",
+    source=pulumi.FileAsset("build/etl/glacier_entrypoint.py"),
+    content_type="text/x-python",
+    opts=pulumi.ResourceOptions(provider=aws_us_east_1),
+)
+
+# Log group of executor 'etl' (30 days retention)
+etl_log_group = aws.cloudwatch.LogGroup(
+    "etl-logs",
+    name="/aws-glue/jobs/glacier-etl",
+    retention_in_days=30,
+    tags={"team": "data-platform", "env": "prod"},
+    opts=pulumi.ResourceOptions(provider=aws_us_east_1),
+)
+
+# 'etl' may write to its own log group only
+etl_logs_policy = aws.iam.RolePolicy(
+    "etl-logs",
+    role=etl_role.id,
+    policy=pulumi.Output.json_dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "CreateStream",
+                    "Effect": "Allow",
+                    "Action": ["logs:CreateLogStream"],
+                    "Resource": etl_log_group.arn,
+                },
+                {
+                    "Sid": "PutEvents",
+                    "Effect": "Allow",
+                    "Action": ["logs:PutLogEvents"],
+                    "Resource": pulumi.Output.concat(etl_log_group.arn, ":log-stream:jr_*"),
+                },
+            ],
+        },
+    ),
+    opts=pulumi.ResourceOptions(provider=aws_us_east_1),
+)
+
+# Glacier executor 'etl': Glue job 'glacier-etl' running Glacier's entry script as its own role
+# 2 x G.1X, Glue 4.0, timeout 60 min
+etl_job = aws.glue.Job(
+    "etl",
+    name="glacier-etl",
+    role_arn=etl_role.arn,
+    command=aws.glue.JobCommandArgs(
+        name="glueetl",
+        script_location=pulumi.Output.concat(
+            "s3://",
+            etl_entrypoint.bucket,
+            "/",
+            etl_entrypoint.key,
+        ),
+        python_version="3",
+    ),
+    glue_version="4.0",
+    worker_type="G.1X",
+    number_of_workers=2,
+    timeout=60,
+    max_retries=0,
+    default_arguments={
+        "--job-language": "python",
+        "--enable-continuous-cloudwatch-log": "true",
+        "--continuous-log-logGroup": "/aws-glue/jobs/glacier-etl",
+    },
+    tags={"team": "data-platform", "env": "prod"},
+    opts=pulumi.ResourceOptions(
+        provider=aws_us_east_1,
+        depends_on=[etl_entrypoint, etl_log_group, etl_logs_policy, etl_staging_policy],
+    ),
+)
+
 # === Outputs ===
 pulumi.export("aws-us-east-1/glacier-compliance-data", glacier_compliance_data.bucket)
 pulumi.export("aws-us-east-1/glacier-data", glacier_data.bucket)
 pulumi.export("executor etl role", etl_role.arn)
+pulumi.export("aws-us-east-1/glacier-compliance-etl-staging", glacier_compliance_etl_staging.bucket)
+pulumi.export("executor etl staging bucket", glacier_compliance_etl_staging.bucket)
+pulumi.export("executor etl glue job", etl_job.name)

@@ -4,6 +4,7 @@
 
 import pulumi
 import pulumi_azure_native as azure_native
+import pulumi_databricks as databricks
 
 # === Provider azure-westeurope ===
 # Glacier provider azure-westeurope: Azure westeurope
@@ -443,6 +444,50 @@ etl_write_compliance_data = azure_native.authorization.RoleAssignment(
     opts=pulumi.ResourceOptions(provider=azure_westeurope),
 )
 
+# Databricks workspace (token from DATABRICKS_TOKEN or `pulumi config set --secret
+# databricks:token`, never from the program)
+databricks_workspace = databricks.Provider("databricks")
+
+# Access connector: Databricks uses 'etl''s identity
+etl_connector = azure_native.databricks.AccessConnector(
+    "etl-connector",
+    resource_group_name=azure_westeurope_rg.name,
+    location="westeurope",
+    identity=azure_native.databricks.ManagedServiceIdentityArgs(
+        type="UserAssigned",
+        user_assigned_identities=[etl_identity.id],
+    ),
+    tags={"team": "data-platform", "env": "prod"},
+    opts=pulumi.ResourceOptions(provider=azure_westeurope),
+)
+
+# Unity Catalog storage credential of the identity
+etl_credential = databricks.StorageCredential(
+    "etl-credential",
+    name="glacier-etl",
+    azure_managed_identity=databricks.StorageCredentialAzureManagedIdentityArgs(
+        access_connector_id=etl_connector.id,
+        managed_identity_id=etl_identity.id,
+    ),
+    comment="Glacier executor etl: its own identity",
+    opts=pulumi.ResourceOptions(provider=databricks_workspace),
+)
+
+# Glacier executor 'etl': Databricks cluster, 2 x Standard_D4s_v3
+# Spark 15.4.x-scala2.12, terminates after 30 idle minutes; set
+# DatabricksConfig(existing_cluster_id=...) to the exported id
+etl_cluster = databricks.Cluster(
+    "etl",
+    cluster_name="glacier-etl",
+    spark_version="15.4.x-scala2.12",
+    node_type_id="Standard_D4s_v3",
+    num_workers=2,
+    autotermination_minutes=30,
+    custom_tags={"team": "data-platform", "env": "prod"},
+    opts=pulumi.ResourceOptions(provider=databricks_workspace),
+)
+
 # === Outputs ===
 pulumi.export("azure-westeurope/compliance-data", compliance_data_container.name)
 pulumi.export("executor etl identity", etl_identity.client_id)
+pulumi.export("executor etl databricks cluster", etl_cluster.cluster_id)

@@ -235,6 +235,55 @@ etl_read_glacier_data = gcp.storage.BucketIAMMember(
     opts=pulumi.ResourceOptions(provider=gcp_glacier_prod_1_europe_west1),
 )
 
+# 'etl' may run Dataproc agents (storage excluded by condition)
+etl_dataproc_worker = gcp.projects.IAMMember(
+    "etl-dataproc-worker",
+    project="glacier-prod-1",
+    role="roles/dataproc.worker",
+    member=etl_sa.member,
+    condition=gcp.projects.IAMMemberConditionArgs(
+        title="glacier-no-storage",
+        description="Dataproc agent permissions only; storage is granted per bucket",
+        expression='resource.service != "storage.googleapis.com"',
+    ),
+    opts=pulumi.ResourceOptions(provider=gcp_glacier_prod_1_europe_west1),
+)
+
+# Glacier executor 'etl': Dataproc cluster running as its own service account
+# 1 + 2 x n2-standard-4, image 2.2-debian12, deleted after 30 idle minutes
+etl_cluster = gcp.dataproc.Cluster(
+    "etl",
+    name="glacier-etl",
+    project="glacier-prod-1",
+    region="europe-west1",
+    cluster_config=gcp.dataproc.ClusterClusterConfigArgs(
+        gce_cluster_config=gcp.dataproc.ClusterClusterConfigGceClusterConfigArgs(
+            service_account=etl_sa.email,
+            service_account_scopes=["https://www.googleapis.com/auth/cloud-platform"],
+            internal_ip_only=True,
+        ),
+        master_config=gcp.dataproc.ClusterClusterConfigMasterConfigArgs(
+            num_instances=1,
+            machine_type="n2-standard-4",
+        ),
+        worker_config=gcp.dataproc.ClusterClusterConfigWorkerConfigArgs(
+            num_instances=2,
+            machine_type="n2-standard-4",
+        ),
+        software_config=gcp.dataproc.ClusterClusterConfigSoftwareConfigArgs(
+            image_version="2.2-debian12",
+        ),
+        lifecycle_config=gcp.dataproc.ClusterClusterConfigLifecycleConfigArgs(
+            idle_delete_ttl="1800s",
+        ),
+    ),
+    labels={"env": "prod", "team": "data-platform"},
+    opts=pulumi.ResourceOptions(
+        provider=gcp_glacier_prod_1_europe_west1,
+        depends_on=[etl_dataproc_worker],
+    ),
+)
+
 # === Outputs ===
 pulumi.export(
     "gcp-glacier-prod-1-europe-west1/glacier-compliance-data",
@@ -242,3 +291,4 @@ pulumi.export(
 )
 pulumi.export("gcp-glacier-prod-1-europe-west1/glacier-data", glacier_data.name)
 pulumi.export("executor etl service account", etl_sa.email)
+pulumi.export("executor etl dataproc cluster", etl_cluster.name)

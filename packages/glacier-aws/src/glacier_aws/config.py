@@ -171,6 +171,12 @@ class LambdaConfig(ServerlessConfig):
     requirements: list[str] = Field(
         default=[], description="Extra pip requirements bundled with the handler's code."
     )
+    qualifier: str | None = Field(default=None, description="Version or alias to invoke.")
+    endpoint_url: str | None = Field(
+        default=None,
+        description="Lambda API endpoint override (LocalStack, a test server); boto3 also "
+        "reads AWS_ENDPOINT_URL_LAMBDA.",
+    )
 
 
 class GlueConfig(ExecutorConfig):
@@ -185,3 +191,13 @@ class GlueConfig(ExecutorConfig):
     max_retries: int = Field(default=0, ge=0, le=10)
     job_name: str | None = Field(default=None, description="Existing Glue job to run.")
     additional_python_modules: list[str] = []
+    role_arn: str | None = Field(
+        default=None, description="IAM role of the Glue job Glacier creates when job_name is unset."
+    )
+    entrypoint_uri: str | None = Field(
+        default=None,
+        description="s3:// URI of Glacier's entry script; default: uploaded next to each job.",
+    )
+    endpoint_url: str | None = Field(
+        default=None, description="Glue API endpoint override (a test server)."
+    )

@@ -114,6 +114,19 @@ class AzureFunctionConfig(ServerlessConfig):
     environment: dict[str, str] = {}
     app_insights: bool = True
     requirements: list[str] = []
+    app_name: str | None = Field(
+        default=None, description="Function app name (default: the function name)."
+    )
+    url: str | None = Field(
+        default=None,
+        description="Full HTTP trigger URL; default GLACIER_FUNCTION_URL_<NAME>, else "
+        "https://<app_name>.azurewebsites.net/api/<function_name>.",
+    )
+    function_key: SecretStr | None = Field(
+        default=None,
+        description="Function key sent as x-functions-key; default GLACIER_FUNCTION_KEY_<NAME>, "
+        "else AZURE_FUNCTIONS_KEY.",
+    )
 
 
 class SynapseConfig(ExecutorConfig):
@@ -128,3 +141,12 @@ class SynapseConfig(ExecutorConfig):
     autoscale_max_nodes: int | None = Field(default=None, ge=3, le=200)
     spark_version: str = "3.4"
     auto_pause_minutes: int = Field(default=15, ge=5)
+    endpoint: str | None = Field(
+        default=None,
+        description="Workspace development endpoint; default "
+        "https://<workspace_name>.dev.azuresynapse.net.",
+    )
+    executor_count: int = Field(default=2, ge=1, description="Executors per batch.")
+    entrypoint_uri: str | None = Field(
+        default=None, description="abfss:// URI of Glacier's entry script (default: uploaded)."
+    )

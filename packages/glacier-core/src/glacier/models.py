@@ -58,3 +58,8 @@ class ExecutorConfig(ResourceConfig):
 
     #: Bucket (in the executor's provider) where job packages, inputs and results are staged.
     staging_bucket: str | None = None
+
+    def validate_instance_type(self, provider_config: ProviderConfig) -> None:
+        """Raise ``glacier.errors.ConfigError`` when this config cannot run on a provider with
+        ``provider_config`` (e.g. a node type of another cloud). Called by
+        ``Provider.executor()``; engines with per-cloud instance types override it."""

@@ -151,6 +151,7 @@ class Provider:
                 f"Executor {name!r}: {type(config).__name__} runs on a provider with {allowed}, "
                 f"not {type(self.config).__name__}."
             )
+        config.validate_instance_type(self.config)  # e.g. Databricks node types per cloud
         executor = Executor(name=name, provider=self, config=config, runtime=runtime)
         self._resources.append(executor)
         return executor

@@ -6,7 +6,8 @@ from typing import ClassVar, Self
 
 from pydantic import Field, SecretStr, model_validator
 
-from glacier.models import ExecutorConfig
+from glacier.errors import ConfigError
+from glacier.models import ExecutorConfig, ProviderConfig
 
 
 class DatabricksConfig(ExecutorConfig):
@@ -30,6 +31,17 @@ class DatabricksConfig(ExecutorConfig):
     existing_cluster_id: str | None = None
     policy_id: str | None = None
     timeout_seconds: int = Field(default=3600, ge=0)
+    libraries: list[str] = Field(
+        default_factory=list,
+        description="PyPI requirements installed on the job cluster (e.g. 'glacier-core', "
+        "'glacier-aws' for S3 staging) unless the cluster image already has them.",
+    )
+    entrypoint_uri: str | None = Field(
+        default=None,
+        description="Where Glacier's entry script already is (dbfs:/..., s3://...); default: "
+        "uploaded next to each job in the staging bucket.",
+    )
+    spark_conf: dict[str, str] = Field(default_factory=dict, description="Job cluster conf.")
 
     @model_validator(mode="after")
     def _autoscale(self) -> Self:
@@ -39,3 +51,25 @@ class DatabricksConfig(ExecutorConfig):
         if lo is not None and hi is not None and lo > hi:
             raise ValueError("autoscale_min_workers must be <= autoscale_max_workers")
         return self
+
+    def node_type_for(self, provider_config: ProviderConfig) -> str:
+        """The node type to request: ``instance_type`` when set explicitly, else the default
+        of the provider's cloud (so the default works on AWS, Azure and GCP alike)."""
+        from glacier_databricks.nodes import DEFAULTS
+
+        if "instance_type" in self.model_fields_set:
+            return self.instance_type
+        return DEFAULTS.get(provider_config.cloud, self.instance_type)
+
+    def validate_instance_type(self, provider_config: ProviderConfig) -> None:
+        """Raise :class:`glacier.errors.ConfigError` when ``instance_type`` belongs to
+        another cloud than the provider's (``m5.xlarge`` on Azure suggests
+        ``Standard_D4s_v3``)."""
+        from glacier_databricks.nodes import check_node_type
+
+        if self.existing_cluster_id:
+            return
+        try:
+            check_node_type(self.node_type_for(provider_config), provider_config.cloud)
+        except ValueError as exc:
+            raise ConfigError(f"DatabricksConfig: {exc}") from None

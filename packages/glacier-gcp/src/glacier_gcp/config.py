@@ -104,6 +104,14 @@ class CloudFunctionConfig(ServerlessConfig):
     )
     vpc_connector: str | None = None
     requirements: list[str] = []
+    url: str | None = Field(
+        default=None,
+        description="HTTPS trigger URL; default GLACIER_FUNCTION_URL_<NAME>, else "
+        "https://<region>-<project>.cloudfunctions.net/<function_name>.",
+    )
+    audience: str | None = Field(
+        default=None, description="ID token audience (default: the URL without path)."
+    )
 
 
 class DataprocConfig(ExecutorConfig):
@@ -117,3 +125,11 @@ class DataprocConfig(ExecutorConfig):
     serverless: bool = Field(default=False, description="Use Dataproc Serverless batches.")
     cluster_name: str | None = Field(default=None, description="Existing cluster to use.")
     idle_delete_minutes: int | None = Field(default=30, ge=10)
+    endpoint_url: str | None = Field(
+        default=None,
+        description="Dataproc API endpoint override (a test server); default "
+        "https://<region>-dataproc.googleapis.com.",
+    )
+    entrypoint_uri: str | None = Field(
+        default=None, description="gs:// URI of Glacier's entry script (default: uploaded)."
+    )

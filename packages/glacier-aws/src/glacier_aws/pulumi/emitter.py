@@ -9,6 +9,7 @@ from glacier.compiler.ir import IRBucket, IRCompute, IRProvider
 from glacier.compiler.program import HookTarget, ProgramWriter
 from glacier.compiler.pyrender import Call, Expr
 from glacier_aws.config import AwsConfig
+from glacier_aws.pulumi import compute as aws_compute
 from glacier_aws.pulumi import policy, storage
 
 #: Services that assume an executor's role, by engine (other engines ask their own emitter).
@@ -98,6 +99,12 @@ class AwsEmitter(PulumiEmitter):
             )
         out.export(f"{compute.kind} {compute.name} role", Expr(f"{role}.arn"))
         return role
+
+    def emit_function_compute(self, function: IRCompute, identity: str, out: ProgramWriter) -> None:
+        aws_compute.emit_function(self, function, identity, out)
+
+    def emit_executor_compute(self, executor: IRCompute, identity: str, out: ProgramWriter) -> None:
+        aws_compute.emit_executor(self, executor, identity, out)
 
     def _trusted_service(self, compute: IRCompute) -> str:
         if compute.kind == "function":

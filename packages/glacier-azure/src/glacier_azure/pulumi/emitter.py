@@ -10,6 +10,7 @@ from glacier.compiler.ir import IRBucket, IRCompute, IRProvider
 from glacier.compiler.program import ProgramWriter
 from glacier.compiler.pyrender import Call, Expr
 from glacier_azure.pulumi import access, storage
+from glacier_azure.pulumi import compute as azure_compute
 
 AZ = "azure_native."
 
@@ -138,3 +139,9 @@ class AzureEmitter(PulumiEmitter):
 
     def emit_identity(self, compute: IRCompute, out: ProgramWriter) -> str:
         return access.emit_identity(self, compute, out)
+
+    def emit_function_compute(self, function: IRCompute, identity: str, out: ProgramWriter) -> None:
+        azure_compute.emit_function(self, function, identity, out)
+
+    def emit_executor_compute(self, executor: IRCompute, identity: str, out: ProgramWriter) -> None:
+        azure_compute.emit_executor(self, executor, identity, out)

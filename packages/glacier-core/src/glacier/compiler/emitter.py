@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from glacier.compiler.ir import IRBucket, IRCompute, IRGraph, IRProvider
     from glacier.compiler.program import ProgramWriter
 
+#: Where executors stage job packages in their staging bucket (see ExecutorAdapter.staging).
+STAGING_PREFIX = "_glacier/jobs/"
+
 
 class PulumiEmitter(ABC):
     """Renders the IR resources of one cloud."""
@@ -94,6 +97,35 @@ class PulumiEmitter(ABC):
         Dataproc cluster, Databricks job) running as ``identity``."""
 
     # -- helpers ---------------------------------------------------------------------------
+    def staging_bucket(
+        self, executor: IRCompute, out: ProgramWriter, default: str | None = None
+    ) -> IRBucket | None:
+        """The executor's staging bucket (``config.staging_bucket``, else ``default``): the
+        pipeline's cloud bucket of that name in the executor's provider, or a new bucket
+        emitted with this cloud's secure defaults. None when there is none."""
+        from glacier.compiler.ir import IRBucket
+
+        name = getattr(executor.config, "staging_bucket", None) or default
+        if not name:
+            return None
+        key = f"{executor.provider.key}/{name}"
+        for bucket in self.ir.buckets:
+            if bucket.key == key:
+                return bucket
+        bucket = IRBucket(
+            key=key,
+            bucket_name=name,
+            provider=executor.provider,
+            config=None,
+            advanced=None,
+            tags=dict(executor.tags),
+            names=[f"{executor.name}-staging"],
+            paths=[STAGING_PREFIX],
+        )
+        if not out.has_ref(f"bucket:{key}"):
+            self.emit_bucket(bucket, out)
+        return bucket
+
     def unsupported(
         self, feature: str, alternative: str, detail: str = ""
     ) -> UnsupportedFeatureError:

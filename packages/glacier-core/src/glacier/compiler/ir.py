@@ -16,6 +16,7 @@ from pydantic import SecretStr
 
 from glacier.compiler.access import AccessResult, analyze_function
 from glacier.compiler.errors import AccessAnalysisError, ConflictingConfigError
+from glacier.compiler.package import BuildPlan
 from glacier.dag.graph import PipelineGraph
 from glacier.models import ProviderConfig
 from glacier.resources.base import Resource
@@ -119,6 +120,10 @@ class IRGraph:
     tasks: list[IRTask]
     #: Glacier bucket name -> cloud bucket key.
     bucket_of: dict[str, str] = field(default_factory=dict)
+    #: Function packages and build files emitters add; written by ``export_pulumi``.
+    build: BuildPlan = field(default_factory=BuildPlan)
+    #: requirements.txt lines emitters add while emitting (e.g. an engine's Pulumi SDK).
+    program_requirements: list[str] = field(default_factory=list)
 
     @property
     def resources(self) -> list[IRBucket | IRCompute]:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from glacier._version import __version__
 from glacier.compiler.injector import MAIN_FILE, extract_regions, render_regions
+from glacier.compiler.package import build_all
 from glacier.compiler.pyrender import (
     Call,
     Expr,
@@ -263,6 +264,11 @@ class CompiledInfra:
     requirements: list[str]
     notes: list[str] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        for line in self.ir.program_requirements:
+            if line not in self.requirements:
+                self.requirements.append(line)
+
     @property
     def resources(self) -> list[IRBucket | IRCompute]:
         return self.ir.resources
@@ -302,13 +308,21 @@ class CompiledInfra:
         ]
         for res in self.resources:
             lines.append(f"- {res.kind} `{res.name}` ({res.provider.key})")
+        if self.ir.build.packages:
+            lines += ["", "Function code packages (rebuilt by every export):", ""]
+            lines += [
+                f"- `{p.archive}` from `{p.folder}/` (handler `{p.handler_ref}`)"
+                for p in self.ir.build.packages
+            ]
         if self.notes:
             lines += ["", "Notes:", "", *[f"- {n}" for n in self.notes]]
         return "\n".join(lines) + "\n"
 
     def export_pulumi(self, directory: str | Path, project_name: str | None = None) -> Path:
         """Write ``__main__.py``, ``Pulumi.yaml``, ``requirements.txt`` and ``README.md`` to
-        ``directory``. Custom-code regions of an existing ``__main__.py`` are kept."""
+        ``directory``, and the function packages and build files under ``directory/build/``
+        (see :mod:`glacier.compiler.package`). Custom-code regions of an existing
+        ``__main__.py`` are kept."""
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
         main = out / MAIN_FILE
@@ -317,6 +331,7 @@ class CompiledInfra:
         (out / "Pulumi.yaml").write_text(self.pulumi_yaml(project_name))
         (out / "requirements.txt").write_text(self.requirements_txt())
         (out / "README.md").write_text(self.readme())
+        build_all(self.ir.build, out)
         return out
 
 

@@ -62,7 +62,9 @@ def py_ident(name: str, *, prefix: str = "r") -> str:
 
 
 #: Names the generated program itself uses at module level.
-_RESERVED = frozenset({"pulumi", "aws", "azure_native", "gcp", "types", "json", "RESOURCES"})
+_RESERVED = frozenset(
+    {"pulumi", "aws", "azure_native", "gcp", "databricks", "types", "json", "RESOURCES"}
+)
 
 
 def py_literal(value: Any) -> str:

@@ -27,8 +27,9 @@ _extra: list[tuple[object, str]] = []
 
 def _builtin_plugins() -> list[tuple[ModuleType, str]]:
     from glacier.local import hooks as local_hooks
+    from glacier.spark import hooks as spark_hooks
 
-    return [(local_hooks, "local")]
+    return [(local_hooks, "local"), (spark_hooks, "spark")]
 
 
 def _disabled() -> set[str]:

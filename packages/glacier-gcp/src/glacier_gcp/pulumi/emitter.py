@@ -9,6 +9,7 @@ from glacier.compiler.emitter import PulumiEmitter
 from glacier.compiler.ir import IRBucket, IRCompute, IRProvider
 from glacier.compiler.program import HookTarget, ProgramWriter
 from glacier.compiler.pyrender import Call, Expr
+from glacier_gcp.pulumi import compute as gcp_compute
 from glacier_gcp.pulumi import storage
 from glacier_gcp.pulumi.labels import account_id
 
@@ -63,6 +64,54 @@ class GcpEmitter(PulumiEmitter):
             out.set_ref(ref, var)
         return out.ref(ref)
 
+    def grant_member(
+        self,
+        compute: IRCompute,
+        sa: str,
+        bucket: IRBucket,
+        prefix: str,
+        mode: str,
+        out: ProgramWriter,
+        name: str,
+    ) -> str:
+        """One ``BucketIAMMember``: ``mode`` access of ``sa`` to objects under ``prefix``."""
+        bucket_var = out.ref(f"bucket:{bucket.key}")
+        role: Any = (
+            READ_ROLE if mode == "read" else Expr(f"{self.writer_role(bucket.provider, out)}.name")
+        )
+        condition = None
+        if prefix:
+            objects = json.dumps(f"projects/_/buckets/{bucket.bucket_name}/objects/{prefix}")
+            expression = f"resource.name.startsWith({objects})"
+            if mode == "read":
+                expression = f'resource.type == "storage.googleapis.com/Bucket" || {expression}'
+            condition = Call(
+                "gcp.storage.BucketIAMMemberConditionArgs",
+                {
+                    "title": f"glacier-{mode}-prefix",
+                    "description": f"Objects under {prefix}",
+                    "expression": expression,
+                },
+            )
+        return out.resource(
+            "gcp.storage.BucketIAMMember",
+            name,
+            {
+                "bucket": Expr(f"{bucket_var}.name"),
+                "role": role,
+                "member": Expr(f"{sa}.member"),
+                "condition": condition,
+            },
+            comment=f"{mode} {bucket.bucket_name}/{prefix}*",
+            provider=compute.provider,
+        )
+
+    def emit_function_compute(self, function: IRCompute, identity: str, out: ProgramWriter) -> None:
+        gcp_compute.emit_function(self, function, identity, out)
+
+    def emit_executor_compute(self, executor: IRCompute, identity: str, out: ProgramWriter) -> None:
+        gcp_compute.emit_executor(self, executor, identity, out)
+
     def emit_identity(self, compute: IRCompute, out: ProgramWriter) -> str:
         provider = compute.provider
         sa = out.resource(
@@ -82,39 +131,14 @@ class GcpEmitter(PulumiEmitter):
         for grant in compute.grants:
             bucket = self.ir.bucket(grant.bucket)
             self.check_same_cloud(compute, bucket)
-            bucket_var = out.ref(f"bucket:{bucket.key}")
-            role: Any = (
-                READ_ROLE
-                if grant.mode == "read"
-                else Expr(f"{self.writer_role(bucket.provider, out)}.name")
-            )
-            condition = None
-            if grant.prefix:
-                objects = json.dumps(
-                    f"projects/_/buckets/{bucket.bucket_name}/objects/{grant.prefix}"
-                )
-                expression = f"resource.name.startsWith({objects})"
-                if grant.mode == "read":
-                    expression = f'resource.type == "storage.googleapis.com/Bucket" || {expression}'
-                condition = Call(
-                    "gcp.storage.BucketIAMMemberConditionArgs",
-                    {
-                        "title": f"glacier-{grant.mode}-prefix",
-                        "description": f"Objects under {grant.prefix}",
-                        "expression": expression,
-                    },
-                )
-            out.resource(
-                "gcp.storage.BucketIAMMember",
+            self.grant_member(
+                compute,
+                sa,
+                bucket,
+                grant.prefix,
+                grant.mode,
+                out,
                 f"{compute.name}-{grant.mode}-{bucket.bucket_name}",
-                {
-                    "bucket": Expr(f"{bucket_var}.name"),
-                    "role": role,
-                    "member": Expr(f"{sa}.member"),
-                    "condition": condition,
-                },
-                comment=f"{grant.mode} {bucket.bucket_name}/{grant.prefix}*",
-                provider=compute.provider,
             )
         out.export(f"{compute.kind} {compute.name} service account", Expr(f"{sa}.email"))
         return sa

@@ -1,0 +1,31 @@
+"""Fixtures of the glacier-emr tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from glacier import Provider
+from glacier.config import LocalConfig
+from glacier.jobs.spec import BucketRef
+
+
+@pytest.fixture(autouse=True)
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_EMR"):
+        monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture
+def local_staging(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stage job packages in a local folder (glacier_aws.storage, the S3 bucket adapter, is
+    not available yet in this checkout; with it, staging_bucket alone is enough)."""
+    from glacier_emr.adapter import EmrAdapter
+
+    local = Provider(config=LocalConfig(base_path=tmp_path / "staging"))
+
+    def staging(self: EmrAdapter, job_id: str) -> BucketRef:
+        return BucketRef.of(local.bucket("emr", path=f"_glacier/jobs/{job_id}/"))
+
+    monkeypatch.setattr(EmrAdapter, "staging", staging)

@@ -1,0 +1,97 @@
+"""AzureFunctionAdapter: ``Serverless.invoke`` as an HTTP POST to the function's HTTP trigger,
+authenticated with a function key (``x-functions-key``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from typing import Any
+
+from glacier.adapters.base import ServerlessAdapter
+from glacier.errors import ConfigError, FunctionInvocationError
+from glacier_azure.config import AzureFunctionConfig
+
+REQUEST_ID_HEADERS = ("x-ms-invocation-id", "x-ms-request-id", "x-request-id")
+
+
+def env_suffix(function_name: str) -> str:
+    """``orders-api`` → ``ORDERS_API`` (for GLACIER_FUNCTION_URL_<NAME> and friends)."""
+    return re.sub(r"[^A-Za-z0-9]", "_", function_name).upper()
+
+
+class AzureFunctionAdapter(ServerlessAdapter):
+    """Calls ``POST <url>`` with the JSON payload; the response body is the JSON result."""
+
+    @property
+    def settings(self) -> AzureFunctionConfig:
+        config = self.resource.config
+        return config if isinstance(config, AzureFunctionConfig) else AzureFunctionConfig()
+
+    @property
+    def url(self) -> str:
+        name = self.resource.function_name
+        explicit = self.settings.url or os.environ.get(f"GLACIER_FUNCTION_URL_{env_suffix(name)}")
+        if explicit:
+            return explicit
+        app = self.settings.app_name or name
+        return f"https://{app}.azurewebsites.net/api/{name}"
+
+    @property
+    def function_key(self) -> str | None:
+        if self.settings.function_key is not None:
+            return self.settings.function_key.get_secret_value()
+        name = env_suffix(self.resource.function_name)
+        return os.environ.get(f"GLACIER_FUNCTION_KEY_{name}") or os.environ.get(
+            "AZURE_FUNCTIONS_KEY"
+        )
+
+    def invoke(self, payload: dict[str, Any]) -> Any:
+        import requests
+
+        name = self.resource.function_name
+        key = self.function_key
+        if key is None:
+            raise ConfigError(
+                f"Azure Function {name!r}: no function key (x-functions-key). Set "
+                f"AzureFunctionConfig(function_key=...), GLACIER_FUNCTION_KEY_{env_suffix(name)} "
+                "or AZURE_FUNCTIONS_KEY."
+            )
+        try:
+            response = requests.post(
+                self.url,
+                data=json.dumps(payload),
+                headers={"x-functions-key": key, "Content-Type": "application/json"},
+                timeout=self.settings.timeout_seconds + 30,
+            )
+        except TypeError as exc:
+            raise FunctionInvocationError(f"Payload for {name!r} is not JSON: {exc}") from exc
+        except requests.RequestException as exc:
+            raise FunctionInvocationError(f"Azure Function {name!r} unreachable: {exc}") from exc
+        return http_result(f"Azure Function {name!r}", response, REQUEST_ID_HEADERS)
+
+    def deploy(self) -> None:
+        """Azure Functions are deployed by the compiled Pulumi program; nothing to do here."""
+
+
+def http_result(label: str, response: Any, id_headers: tuple[str, ...]) -> Any:
+    """Decode an HTTP trigger's response; a non-2xx status raises FunctionInvocationError
+    with the remote error text and the request id header."""
+    rid = next((response.headers[h] for h in id_headers if h in response.headers), None)
+    if response.ok:
+        return response.json() if response.content else None
+    remote_type = None
+    message = response.text.strip()[-2000:]
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        message = str(data.get("error") or data.get("errorMessage") or data.get("message") or data)
+        remote_type = data.get("type") or data.get("errorType")
+    prefix = f"{remote_type}: " if remote_type else ""
+    raise FunctionInvocationError(
+        f"{label} failed (HTTP {response.status_code}, request {rid}): {prefix}{message}",
+        request_id=rid,
+        remote_type=remote_type,
+    )

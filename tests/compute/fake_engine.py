@@ -1,0 +1,160 @@
+"""Building blocks of the local stand-ins for cloud engines: a JSON HTTP server and a table of
+job runs that REALLY execute the submitted entry script (or handler) in a subprocess."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from glacier.jobs.refs import subprocess_pythonpath
+from glacier.spark.package import local_path, python_error
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: Any
+    raw: bytes
+
+
+@dataclass
+class Response:
+    status: int = 200
+    body: Any = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+App = Callable[[Request], Response]
+
+
+@contextlib.contextmanager
+def serve(app: App) -> Iterator[str]:
+    """Serve ``app`` on 127.0.0.1; yield the base URL (``http://127.0.0.1:PORT``)."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def _handle(self) -> None:
+            url = urlparse(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            try:
+                body = json.loads(raw) if raw else None
+            except ValueError:
+                body = None
+            req = Request(
+                self.command,
+                url.path,
+                {k: v[0] for k, v in parse_qs(url.query).items()},
+                {k.lower(): v for k, v in self.headers.items()},
+                body,
+                raw,
+            )
+            resp = app(req)
+            data = resp.body if isinstance(resp.body, bytes) else json.dumps(resp.body).encode()
+            self.send_response(resp.status)
+            headers = {"Content-Type": "application/json", **resp.headers}
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Environment of an engine's subprocess: this process's importable path."""
+    return {**os.environ, "PYTHONPATH": subprocess_pythonpath(), **(extra or {})}
+
+
+class FakeRun:
+    """One job run: ``python <entry script> <args...>`` in a subprocess."""
+
+    def __init__(self, script_uri: str, args: list[str], pending_polls: int = 1) -> None:
+        script = local_path(script_uri)
+        assert script is not None, f"the fake engine reads local files only, got {script_uri}"
+        self.log = Path(tempfile.mkdtemp(prefix="fake-engine-")) / "driver.log"
+        with open(self.log, "wb") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, script, *args],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=child_env(),
+            )
+        self.cancelled = False
+        self.pending_polls = pending_polls
+
+    @property
+    def state(self) -> str:
+        """PENDING (first poll), RUNNING, SUCCEEDED, FAILED or CANCELLED."""
+        if self.pending_polls > 0:
+            self.pending_polls -= 1
+            return "PENDING"
+        code = self.proc.poll()
+        if code is None:
+            return "RUNNING"
+        if self.cancelled:
+            return "CANCELLED"
+        return "SUCCEEDED" if code == 0 else "FAILED"
+
+    def cancel(self) -> None:
+        if self.proc.poll() is None:
+            self.cancelled = True
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+
+    @property
+    def error(self) -> str:
+        text = self.log.read_text(errors="replace")
+        return python_error(text) if self.proc.poll() not in (None, 0) else ""
+
+    @property
+    def last_error_line(self) -> str:
+        lines = self.error.strip().splitlines()
+        return lines[-1] if lines else ""
+
+
+class Runs:
+    """Job runs by integer id, shared by a fake server's handlers."""
+
+    def __init__(self) -> None:
+        self.runs: dict[int, FakeRun] = {}
+        self.requests: list[Any] = []
+        self._next = 100
+        self._lock = threading.Lock()
+
+    def start(self, script_uri: str, args: list[str]) -> int:
+        run = FakeRun(script_uri, args)
+        with self._lock:
+            self._next += 1
+            self.runs[self._next] = run
+            return self._next
+
+    def stop_all(self) -> None:
+        for run in self.runs.values():
+            run.cancel()

@@ -1,0 +1,133 @@
+"""Stand-ins for Lambda's Invoke API, Azure Functions HTTP triggers (function keys) and Cloud
+Functions HTTPS triggers (Google ID tokens, with a token endpoint for service-account keys).
+Each call really runs the handler in a subprocess (``glacier.local.function_runner``)."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+from fake_engine import Request, Response, child_env, serve
+
+AZURE_KEY = "azure-function-key"
+
+
+def run_handler(ref: str, payload: Any, request_id: str) -> dict[str, Any]:
+    """Run a handler like a function host would; returns the runner's envelope."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "glacier.local.function_runner", ref],
+        input=json.dumps(payload),
+        capture_output=True,
+        text=True,
+        env=child_env({"GLACIER_REQUEST_ID": request_id}),
+        check=False,
+        timeout=120,
+    )
+    return dict(json.loads(proc.stdout))
+
+
+def _b64(data: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+
+@dataclass
+class FakeFunctions:
+    url: str
+    #: function name → handler ref ("module:function")
+    handlers: dict[str, str]
+    issued_tokens: set[str] = field(default_factory=set)
+    calls: list[tuple[str, str]] = field(default_factory=list)
+
+
+def make_app(state: list[FakeFunctions]) -> Any:
+    def call(name: str, payload: Any) -> tuple[str, dict[str, Any]] | None:
+        fake = state[0]
+        ref = fake.handlers.get(name)
+        if ref is None:
+            return None
+        rid = str(uuid.uuid4())
+        return rid, run_handler(ref, payload, rid)
+
+    def app(req: Request) -> Response:
+        fake = state[0]
+        parts = req.path.strip("/").split("/")
+        # -- AWS Lambda Invoke ----------------------------------------------------------
+        if req.path.startswith("/2015-03-31/functions/") and parts[-1] == "invocations":
+            fake.calls.append(("lambda", parts[2]))
+            done = call(parts[2], req.body)
+            if done is None:
+                return Response(
+                    404,
+                    {"Type": "User", "Message": f"Function not found: {parts[2]}"},
+                    {
+                        "x-amzn-RequestId": "missing-1",
+                        "x-amzn-ErrorType": "ResourceNotFoundException",
+                    },
+                )
+            rid, env = done
+            headers = {"x-amzn-RequestId": rid, "X-Amz-Executed-Version": "$LATEST"}
+            if env["ok"]:
+                return Response(200, env["result"], headers)
+            error = {"errorMessage": env["error"], "errorType": env["type"], "stackTrace": []}
+            return Response(200, error, {**headers, "X-Amz-Function-Error": "Unhandled"})
+        # -- Azure Functions HTTP trigger -----------------------------------------------
+        if req.path.startswith("/api/"):
+            fake.calls.append(("azure", parts[1]))
+            if req.headers.get("x-functions-key") != AZURE_KEY:
+                return Response(401, b"", {})
+            done = call(parts[1], req.body)
+            if done is None:
+                return Response(404, b"", {})
+            rid, env = done
+            headers = {"x-ms-invocation-id": rid}
+            if env["ok"]:
+                return Response(200, env["result"], headers)
+            return Response(500, {"error": env["error"], "type": env["type"]}, headers)
+        # -- Google token endpoint (service-account JWT grant → ID token) ---------------
+        if req.path == "/token":
+            form = {k: v[0] for k, v in parse_qs(req.raw.decode()).items()}
+            claims = json.loads(base64.urlsafe_b64decode(form["assertion"].split(".")[1] + "=="))
+            now = int(time.time())
+            token = ".".join(
+                [
+                    _b64({"alg": "RS256", "typ": "JWT"}),
+                    _b64({"aud": claims["target_audience"], "iat": now, "exp": now + 3600}),
+                    "c2ln",
+                ]
+            )
+            fake.issued_tokens.add(token)
+            return Response(200, {"id_token": token})
+        # -- Cloud Functions HTTPS trigger ----------------------------------------------
+        if req.path.startswith("/gcp/"):
+            fake.calls.append(("gcp", parts[1]))
+            bearer = req.headers.get("authorization", "").removeprefix("Bearer ")
+            if bearer not in fake.issued_tokens:
+                return Response(403, b"Forbidden: ID token required", {})
+            done = call(parts[1], req.body)
+            if done is None:
+                return Response(404, b"", {})
+            rid, env = done
+            headers = {"function-execution-id": rid}
+            if env["ok"]:
+                return Response(200, env["result"], headers)
+            return Response(500, {"error": env["error"], "type": env["type"]}, headers)
+        return Response(404, {"message": f"{req.method} {req.path} not implemented"})
+
+    return app
+
+
+@contextlib.contextmanager
+def fake_functions(handlers: dict[str, str]) -> Iterator[FakeFunctions]:
+    state: list[FakeFunctions] = []
+    with serve(make_app(state)) as url:
+        state.append(FakeFunctions(url, handlers))
+        yield state[0]
