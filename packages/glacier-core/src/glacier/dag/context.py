@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from glacier.adapters.base import WriteResult
 
 
-@dataclass
+@dataclass(slots=True)
 class TaskContext:
     """Collects the writes made by one running task."""
 

@@ -47,7 +47,7 @@ class TaskOutput:
         )
 
 
-@dataclass
+@dataclass(slots=True)
 class Node:
     """One call of a task in the pipeline."""
 
@@ -74,13 +74,19 @@ class PipelineGraph:
     name: str
     nodes: dict[str, Node]
     order: list[str]
+    #: Node id -> ids of the nodes waiting for it (computed once by :meth:`downstream`).
+    _downstream: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
 
     def downstream(self) -> dict[str, list[str]]:
-        out: dict[str, list[str]] = {n: [] for n in self.nodes}
-        for node in self.nodes.values():
-            for up in node.upstream:
-                out[up].append(node.id)
-        return out
+        """Node id -> the nodes that list it upstream, in call order. Cached: treat as
+        read-only."""
+        if self._downstream is None:
+            out: dict[str, list[str]] = {n: [] for n in self.nodes}
+            for node in self.nodes.values():
+                for up in node.upstream:
+                    out[up].append(node.id)
+            self._downstream = out
+        return self._downstream
 
     def resources(self) -> list[Resource]:
         """Every resource the pipeline uses: arguments of calls and task executors."""
@@ -106,8 +112,39 @@ def _walk(value: Any) -> Iterator[Any]:
         yield value
 
 
+_CONTAINERS = (list, tuple, set, frozenset, dict)
+
+
+def _scan(value: Any, found: list[str], task_cls: type) -> None:
+    """Collect the ids of TaskOutput placeholders nested in ``value`` (in order), and reject
+    Task objects passed where their output was meant. A plain loop, not a generator: this
+    runs once per task call while a DAG is built."""
+    for item in value.values() if isinstance(value, dict) else value:
+        kind = type(item)
+        if kind is TaskOutput:
+            found.append(item.node_id)
+        elif kind in _CONTAINERS or isinstance(item, _CONTAINERS):
+            _scan(item, found, task_cls)
+        elif isinstance(item, task_cls):
+            raise _TaskPassed(item)
+
+
+class _TaskPassed(Exception):
+    def __init__(self, task: Task) -> None:
+        self.task = task
+
+
 def substitute(value: Any, outputs: dict[str, Any]) -> Any:
     """Replace TaskOutput placeholders (also nested) with real outputs."""
+    kind = type(value)
+    if kind is TaskOutput:
+        return outputs[value.node_id]
+    if kind is tuple:
+        return tuple([substitute(v, outputs) for v in value])
+    if kind is list:
+        return [substitute(v, outputs) for v in value]
+    if kind is dict:
+        return {k: substitute(v, outputs) for k, v in value.items()}
     if isinstance(value, TaskOutput):
         return outputs[value.node_id]
     if isinstance(value, list):
@@ -126,29 +163,35 @@ class GraphBuilder:
         self.pipeline_name = pipeline_name
         self.nodes: dict[str, Node] = {}
         self._calls: dict[str, int] = {}
+        from glacier.dag.task import Task
+
+        self._task_cls = Task
 
     def add_call(self, task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]) -> TaskOutput:
-        try:
-            task.signature.bind(*args, **kwargs)
-        except TypeError as exc:
-            raise PipelineDefinitionError(
-                f"Task {task.name!r} was called with bad arguments in pipeline "
-                f"{self.pipeline_name!r}: {exc}. Its signature is {task.name}{task.signature}."
-            ) from None
-        from glacier.dag.task import Task as TaskCls
-
-        for leaf in _walk((args, kwargs)):
-            if isinstance(leaf, TaskCls):
+        if not task.accepts(args, kwargs):
+            try:
+                task.signature.bind(*args, **kwargs)
+            except TypeError as exc:
                 raise PipelineDefinitionError(
-                    f"Task {task.name!r} was passed the task {leaf.name!r} itself as an "
-                    f"argument; call it to pass its output: {task.name}({leaf.name}(...))."
-                )
-        count = self._calls.get(task.name, 0) + 1
-        self._calls[task.name] = count
-        node_id = task.name if count == 1 else f"{task.name}#{count}"
-        inputs = list(
-            dict.fromkeys(v.node_id for v in _walk((args, kwargs)) if isinstance(v, TaskOutput))
-        )
+                    f"Task {task.name!r} was called with bad arguments in pipeline "
+                    f"{self.pipeline_name!r}: {exc}. Its signature is {task.name}{task.signature}."
+                ) from None
+        found: list[str] = []
+        try:
+            _scan(args, found, self._task_cls)
+            if kwargs:
+                _scan(kwargs, found, self._task_cls)
+        except _TaskPassed as passed:
+            leaf = passed.task
+            raise PipelineDefinitionError(
+                f"Task {task.name!r} was passed the task {leaf.name!r} itself as an "
+                f"argument; call it to pass its output: {task.name}({leaf.name}(...))."
+            ) from None
+        name = task.name
+        count = self._calls.get(name, 0) + 1
+        self._calls[name] = count
+        node_id = name if count == 1 else f"{name}#{count}"
+        inputs = list(dict.fromkeys(found)) if len(found) > 1 else found
         self.nodes[node_id] = Node(node_id, task, args, kwargs, inputs, list(inputs))
         return TaskOutput(node_id)
 
@@ -168,20 +211,51 @@ class GraphBuilder:
                 for d in dep_nodes:
                     if d != node.id and d not in node.upstream:
                         node.upstream.append(d)
-        sorter = graphlib.TopologicalSorter({n.id: n.upstream for n in self.nodes.values()})
-        try:
-            order = list(sorter.static_order())
-        except graphlib.CycleError as exc:
-            cycle = " -> ".join(exc.args[1])
-            raise PipelineDefinitionError(
-                f"Pipeline {self.pipeline_name!r} has a dependency cycle: {cycle}. "
-                "Check the depends_on lists of these tasks."
-            ) from None
         if not self.nodes:
             raise PipelineDefinitionError(
                 f"Pipeline {self.pipeline_name!r} calls no task: call @task functions in it."
             )
-        return PipelineGraph(self.pipeline_name, dict(self.nodes), order)
+        order, downstream = _topological_order(self.nodes)
+        if len(order) < len(self.nodes):
+            sorter = graphlib.TopologicalSorter({n.id: n.upstream for n in self.nodes.values()})
+            try:
+                sorter.prepare()
+            except graphlib.CycleError as exc:
+                cycle = " -> ".join(exc.args[1])
+                raise PipelineDefinitionError(
+                    f"Pipeline {self.pipeline_name!r} has a dependency cycle: {cycle}. "
+                    "Check the depends_on lists of these tasks."
+                ) from None
+            raise AssertionError("cycle not found by graphlib")  # pragma: no cover
+        return PipelineGraph(self.pipeline_name, dict(self.nodes), order, downstream)
+
+
+def _topological_order(nodes: dict[str, Node]) -> tuple[list[str], dict[str, list[str]]]:
+    """Kahn's algorithm in one linear pass; the order is exactly
+    ``graphlib.TopologicalSorter(...).static_order()`` (same tie-breaking), without its
+    per-node bookkeeping objects. Also returns node -> downstream nodes. A cycle shows as an
+    order shorter than ``nodes``."""
+    seen: dict[str, None] = {}
+    downstream: dict[str, list[str]] = {nid: [] for nid in nodes}
+    waiting: dict[str, int] = {}
+    for nid, node in nodes.items():
+        seen[nid] = None
+        waiting[nid] = len(node.upstream)
+        for up in node.upstream:
+            seen[up] = None
+            downstream[up].append(nid)
+    ready = [nid for nid in seen if waiting[nid] == 0]
+    order: list[str] = []
+    while ready:
+        order += ready
+        group, ready = ready, []
+        for nid in group:
+            for child in downstream[nid]:
+                left = waiting[child] - 1
+                waiting[child] = left
+                if left == 0:
+                    ready.append(child)
+    return order, downstream
 
 
 current_builder: ContextVar[GraphBuilder | None] = ContextVar("glacier_builder", default=None)

@@ -17,7 +17,7 @@ class TaskStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-@dataclass
+@dataclass(slots=True)
 class TaskRun:
     """What happened to one task call."""
 

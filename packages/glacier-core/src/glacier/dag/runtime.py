@@ -1,26 +1,116 @@
 """Executes a PipelineGraph: independent tasks concurrently, dependents after their inputs.
 
-Tasks run in a thread pool (Polars releases the GIL and keeps its own thread pool, so
-LazyFrame work is not oversubscribed by us); tasks with ``executor=`` are shipped as jobs.
-A failing task marks everything downstream as not run; other branches go on.
+The scheduler (the thread calling :meth:`Runner.run`) owns every piece of run state; worker
+threads only call task functions. The hot path is kept small:
+
+* A task that is the only one ready while nothing else runs (every step of a chain) is
+  called inline in the scheduler thread: no thread hand-off, and Ctrl-C interrupts it
+  directly. Tasks with a ``timeout`` always go to a worker, so the scheduler can stop
+  waiting for them.
+* Otherwise ready tasks go into one per-run deque, drained by up to ``max_workers``
+  *drain loops* in a process-wide pool of reused threads: each loop runs tasks one after
+  another until the deque is empty, so a fan-out of small tasks needs no hand-off per task.
+  Loops post "started" and "finished" events on a ``SimpleQueue`` that the scheduler drains
+  in batches. No futures, no ``concurrent.futures.wait``.
+* Timeouts are a heap of deadlines, so waiting costs O(log n) however many tasks have one.
+
+Polars releases the GIL and runs its own thread pool, so LazyFrame work in tasks is not
+oversubscribed by us. Tasks with ``executor=`` are shipped as jobs. A failing task marks
+everything downstream as not run; other branches go on.
 """
 
 from __future__ import annotations
 
+import heapq
 import os
+import threading
 import time
 from collections import deque
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import Any
+from collections.abc import Callable
+from queue import Empty, SimpleQueue
+from typing import TYPE_CHECKING, Any
 
 from glacier.dag.context import TaskContext, current_task
 from glacier.dag.graph import Node, PipelineGraph, substitute
 from glacier.dag.progress import Progress
-from glacier.dag.remote import ActiveJobs, run_on_executor
 from glacier.dag.result import RunResult, TaskRun, TaskStatus
 from glacier.errors import TaskTimeoutError
 
+if TYPE_CHECKING:
+    from glacier.dag.remote import ActiveJobs
+
 MAX_BACKOFF = 60.0
+
+_SUCCEEDED = TaskStatus.SUCCEEDED
+#: An event posted by a drain loop: (node id, True/False = succeeded/failed, output or
+#: exception) or (node id, None, start time) when the task starts.
+_Done = tuple[str, bool | None, Any]
+
+
+class _NoJobs:
+    """Stands in for :class:`~glacier.dag.remote.ActiveJobs` when no task has an executor."""
+
+    def cancel(self, node_id: str | None = None) -> None:
+        """Nothing to cancel."""
+
+
+class WorkerPool:
+    """Process-wide worker threads, reused across runs: starting a thread costs 0.1-3 ms
+    (more on a busy machine), as much as running hundreds of trivial tasks.
+
+    Invariant: ``threads >= busy`` (work handed out and not finished), so every queued item
+    has a thread that will take it; runs cap their own concurrency with ``max_workers``.
+    Threads are daemons and exit after ``idle_timeout`` seconds without work, so the pool
+    holds no threads in a quiet process, and a timed-out task still stuck in a thread does
+    not keep the interpreter from exiting.
+    """
+
+    def __init__(self, idle_timeout: float = 30.0) -> None:
+        self.idle_timeout = idle_timeout
+        self._work: SimpleQueue[tuple[Callable[..., None], tuple[Any, ...]]] = SimpleQueue()
+        self._lock = threading.Lock()
+        self._threads = 0
+        self._busy = 0
+
+    def submit(self, fn: Callable[..., None], *args: Any) -> None:
+        """Call ``fn(*args)`` in a pool thread (started if every thread is busy)."""
+        with self._lock:
+            self._busy += 1
+            spawn = self._threads < self._busy
+            if spawn:
+                self._threads += 1
+        if spawn:
+            threading.Thread(
+                target=self._loop, name=f"glacier-task_{self._threads}", daemon=True
+            ).start()
+        self._work.put((fn, args))
+
+    def _loop(self) -> None:
+        get, lock = self._work.get, self._lock
+        while True:
+            try:
+                fn, args = get(timeout=self.idle_timeout)
+            except Empty:
+                with lock:
+                    if self._threads > self._busy:  # others cover all outstanding work
+                        self._threads -= 1
+                        return
+                continue
+            try:
+                fn(*args)
+            except BaseException:  # pragma: no cover - fn reports its own errors
+                pass
+            finally:
+                with lock:
+                    self._busy -= 1
+
+    def _after_fork(self) -> None:
+        """A forked child has none of the parent's threads: start from scratch."""
+        self.__init__(self.idle_timeout)  # type: ignore[misc]
+
+
+_POOL = WorkerPool()
+os.register_at_fork(after_in_child=_POOL._after_fork)
 
 
 def default_workers() -> int:
@@ -41,51 +131,42 @@ class Runner:
         self.graph = graph
         self.max_workers = max_workers or default_workers()
         self.progress = progress or Progress()
-        self.active = ActiveJobs()
+        self.active: ActiveJobs | _NoJobs = _NoJobs()
+        if any(node.task.executor is not None for node in graph.nodes.values()):
+            # Only pipelines with executor tasks pay for the job machinery's imports.
+            from glacier.dag.remote import ActiveJobs
+
+            self.active = ActiveJobs()
         self.outputs: dict[str, Any] = {}
-        self.runs: dict[str, TaskRun] = {
-            nid: TaskRun(
-                name=nid,
-                executor=graph.nodes[nid].task.executor.name
-                if graph.nodes[nid].task.executor is not None
-                else "local",
-            )
-            for nid in graph.order
-        }
+        nodes = graph.nodes
+        self.runs: dict[str, TaskRun] = {}
+        for nid in graph.order:
+            executor = nodes[nid].task.executor
+            self.runs[nid] = TaskRun(nid, executor="local" if executor is None else executor.name)
+        self._downstream = graph.downstream()
+        self._stopping = False
+        # Dispatched tasks not yet taken by a drain loop, and how many loops run.
+        self._queue: deque[Node] = deque()
+        self._loops = 0
+        self._lock = threading.Lock()
 
     # -- one task ------------------------------------------------------------------------
     def _execute(self, node: Node) -> Any:
+        """Call one task with its arguments substituted, retrying with backoff; record
+        what it wrote. Runs in a worker thread or inline in the scheduler thread."""
         run = self.runs[node.id]
         task = node.task
-        args = substitute(node.args, self.outputs)
-        kwargs = substitute(node.kwargs, self.outputs)
+        outputs = self.outputs
+        args = substitute(node.args, outputs)
+        kwargs = substitute(node.kwargs, outputs) if node.kwargs else {}
         ctx = TaskContext(node.id)
         token = current_task.set(ctx)
         try:
-            attempt = 0
-            while True:
-                attempt += 1
-                run.attempts = attempt
-                try:
-                    if task.executor is not None:
-                        out = run_on_executor(
-                            node.id,
-                            task.fn,
-                            args,
-                            kwargs,
-                            task.executor,
-                            self.active,
-                            lambda s: self.progress.on_status(node.id, s),
-                        )
-                    else:
-                        out = task.fn(*args, **kwargs)
-                    break
-                except Exception as exc:
-                    if attempt > task.retries:
-                        raise
-                    delay = min(task.retry_delay * 2 ** (attempt - 1), MAX_BACKOFF)
-                    self.progress.on_retry(node.id, attempt, exc, delay)
-                    time.sleep(delay)
+            if task.executor is None and task.retries == 0:  # the common case, no loop
+                run.attempts = 1
+                out = task.fn(*args, **kwargs)
+            else:
+                out = self._call_with_retries(node, run, args, kwargs)
         finally:
             current_task.reset(token)
         if ctx.writes:
@@ -94,79 +175,178 @@ class Runner:
             run.rows_written = None if any(r is None for r in rows) else sum(rows)  # type: ignore[misc]
         return out
 
+    def _call_with_retries(
+        self, node: Node, run: TaskRun, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        """Call the task (locally or as a job on its executor), retrying failures with
+        exponential backoff."""
+        task = node.task
+        attempt = 0
+        while True:
+            attempt += 1
+            run.attempts = attempt
+            try:
+                if task.executor is not None:
+                    from glacier.dag.remote import run_on_executor
+
+                    return run_on_executor(
+                        node.id,
+                        task.fn,
+                        args,
+                        kwargs,
+                        task.executor,
+                        self.active,  # type: ignore[arg-type]
+                        lambda s: self.progress.on_status(node.id, s),
+                    )
+                return task.fn(*args, **kwargs)
+            except Exception as exc:
+                if attempt > task.retries:
+                    raise
+                delay = min(task.retry_delay * 2 ** (attempt - 1), MAX_BACKOFF)
+                self.progress.on_retry(node.id, attempt, exc, delay)
+                time.sleep(delay)
+
+    def _drain(self, done: SimpleQueue[_Done]) -> None:
+        """A drain loop, in a pool thread: take this run's dispatched tasks one after another
+        until none is left. Trivial tasks thus run back to back in one thread, with no
+        hand-off to the scheduler in between; up to ``max_workers`` loops run at once."""
+        queue, lock, execute, put = self._queue, self._lock, self._execute, done.put
+        while True:
+            with lock:
+                if not queue or self._stopping:
+                    self._loops -= 1
+                    return
+                node = queue.popleft()
+            put((node.id, None, time.perf_counter()))  # started
+            try:
+                put((node.id, True, execute(node)))
+            except BaseException as exc:  # like a future: any error is the task's failure
+                put((node.id, False, exc))
+
+    def _dispatch(self, nodes: list[Node], done: SimpleQueue[_Done]) -> None:
+        """Hand ready tasks to drain loops, starting loops up to ``max_workers``."""
+        with self._lock:
+            self._queue.extend(nodes)
+            new = min(self.max_workers - self._loops, len(self._queue))
+            self._loops += max(new, 0)
+        for _ in range(new):
+            _POOL.submit(self._drain, done)
+
     # -- scheduling ----------------------------------------------------------------------
     def run(self) -> RunResult:
         graph = self.graph
+        nodes = graph.nodes
+        runs = self.runs
+        progress = self.progress
         t0 = time.perf_counter()
-        remaining = {nid: len(graph.nodes[nid].upstream) for nid in graph.order}
-        downstream = graph.downstream()
+        remaining = {nid: len(nodes[nid].upstream) for nid in graph.order}
         ready = deque(nid for nid in graph.order if remaining[nid] == 0)
-        running: dict[Future[Any], str] = {}
-        started: dict[str, float] = {}
-        deadlines: dict[str, float] = {}
-        pool = ThreadPoolExecutor(self.max_workers, thread_name_prefix="glacier-task")
+        running: dict[str, float | None] = {}  # dispatched -> start time (None: queued)
+        deadlines: list[tuple[float, str]] = []  # heap of (deadline, node id)
+        abandoned: set[str] = set()  # timed out, maybe still running in a worker
+        done: SimpleQueue[_Done] = SimpleQueue()
+        inline: str | None = None
         try:
             while ready or running:
-                while ready:
-                    nid = ready.popleft()
-                    node = graph.nodes[nid]
-                    self.progress.on_start(nid)
-                    now = time.perf_counter()
-                    started[nid] = now
-                    if node.task.timeout is not None:
-                        deadlines[nid] = now + node.task.timeout
-                    running[pool.submit(self._execute, node)] = nid
-                timeout = None
-                if deadlines:
-                    timeout = max(0.0, min(deadlines.values()) - time.perf_counter())
-                done, _ = wait(running, timeout=timeout, return_when=FIRST_COMPLETED)
-                now = time.perf_counter()
-                for fut in done:
-                    nid = running.pop(fut)
-                    deadlines.pop(nid, None)
-                    run = self.runs[nid]
-                    run.duration = now - started[nid]
-                    exc = fut.exception()
-                    if exc is None:
-                        run.status = TaskStatus.SUCCEEDED
-                        self.outputs[nid] = run.output = fut.result()
-                        self.progress.on_finish(run)
-                        for child in downstream[nid]:
-                            remaining[child] -= 1
-                            if remaining[child] == 0 and self.runs[child].reason is None:
-                                ready.append(child)
+                if not running and len(ready) == 1 and nodes[ready[0]].task.timeout is None:
+                    # The only thing that can happen next: call it here, no hand-off.
+                    inline = nid = ready.popleft()
+                    progress.on_start(nid)
+                    start = time.perf_counter()
+                    try:
+                        ok, value = True, self._execute(nodes[nid])
+                    except KeyboardInterrupt:
+                        raise
+                    except BaseException as exc:
+                        ok, value = False, exc
+                    inline = None
+                    self._complete(nid, ok, value, time.perf_counter() - start, ready, remaining)
+                    continue
+                if ready:
+                    for nid in ready:
+                        running[nid] = None
+                    self._dispatch([nodes[nid] for nid in ready], done)
+                    ready.clear()
+                item: _Done | None
+                try:
+                    if deadlines:
+                        item = done.get(timeout=max(0.0, deadlines[0][0] - time.perf_counter()))
                     else:
-                        run.status = TaskStatus.FAILED
-                        run.error = exc
-                        self.progress.on_finish(run)
-                        self._skip_downstream(nid, downstream)
-                for nid, deadline in list(deadlines.items()):
-                    if now >= deadline:
-                        fut = next(f for f, n in running.items() if n == nid)
-                        running.pop(fut)
-                        deadlines.pop(nid)
-                        self.active.cancel(nid)
-                        run = self.runs[nid]
-                        run.duration = now - started[nid]
-                        run.status = TaskStatus.TIMED_OUT
-                        timeout_s = graph.nodes[nid].task.timeout
-                        run.error = TaskTimeoutError(
-                            f"Task {nid!r} did not finish within its timeout of {timeout_s}s"
-                        )
-                        self.progress.on_finish(run)
-                        self._skip_downstream(nid, downstream)
+                        item = done.get()
+                except Empty:
+                    item = None
+                while item is not None:  # drain every event that is already there
+                    nid, ok, value = item
+                    if nid in abandoned:
+                        if ok is not None:
+                            abandoned.discard(nid)  # finished after its timeout: ignored
+                    elif ok is None:  # started in a worker
+                        running[nid] = value
+                        progress.on_start(nid)
+                        timeout = nodes[nid].task.timeout
+                        if timeout is not None:
+                            heapq.heappush(deadlines, (value + timeout, nid))
+                    else:
+                        started = running.pop(nid)
+                        duration = time.perf_counter() - started  # type: ignore[operator]
+                        self._complete(nid, ok, value, duration, ready, remaining)
+                    try:
+                        item = done.get_nowait()
+                    except Empty:
+                        item = None
+                now = time.perf_counter()
+                while deadlines and deadlines[0][0] <= now:
+                    _, nid = heapq.heappop(deadlines)
+                    started = running.get(nid)
+                    if started is not None:
+                        del running[nid]
+                        self._time_out(nid, now - started)
+                        abandoned.add(nid)
         except BaseException:
             # Ctrl-C or a bug in the scheduler: stop remote jobs, don't start anything new.
+            self._stopping = True
             self.active.cancel()
-            for fut, nid in running.items():
-                fut.cancel()
-                self.runs[nid].status = TaskStatus.CANCELLED
-            pool.shutdown(wait=False, cancel_futures=True)
+            for nid in (*running, *([inline] if inline else [])):
+                runs[nid].status = TaskStatus.CANCELLED
             raise
-        pool.shutdown(wait=False)
-        return RunResult(graph.name, self.runs, time.perf_counter() - t0)
+        return RunResult(graph.name, runs, time.perf_counter() - t0)
 
-    def _skip_downstream(self, failed: str, downstream: dict[str, list[str]]) -> None:
+    def _complete(
+        self, nid: str, ok: bool, value: Any, duration: float, ready: deque[str], remaining: dict
+    ) -> None:
+        """Record a finished task; queue the children it was the last input of."""
+        run = self.runs[nid]
+        run.duration = duration
+        if ok:
+            run.status = _SUCCEEDED
+            self.outputs[nid] = run.output = value
+            self.progress.on_finish(run)
+            runs = self.runs
+            for child in self._downstream[nid]:
+                left = remaining[child] - 1
+                remaining[child] = left
+                if left == 0 and runs[child].reason is None:
+                    ready.append(child)
+        else:
+            run.status = TaskStatus.FAILED
+            run.error = value
+            self.progress.on_finish(run)
+            self._skip_downstream(nid)
+
+    def _time_out(self, nid: str, duration: float) -> None:
+        self.active.cancel(nid)
+        run = self.runs[nid]
+        run.duration = duration
+        run.status = TaskStatus.TIMED_OUT
+        timeout_s = self.graph.nodes[nid].task.timeout
+        run.error = TaskTimeoutError(
+            f"Task {nid!r} did not finish within its timeout of {timeout_s}s"
+        )
+        self.progress.on_finish(run)
+        self._skip_downstream(nid)
+
+    def _skip_downstream(self, failed: str) -> None:
+        downstream = self._downstream
         stack = list(downstream[failed])
         while stack:
             nid = stack.pop()

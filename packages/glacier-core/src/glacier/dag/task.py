@@ -7,7 +7,10 @@ import inspect
 from collections.abc import Callable, Iterable
 from typing import Any, overload
 
+from glacier.dag.graph import current_builder
 from glacier.errors import PipelineDefinitionError
+
+_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
 
 class Task:
@@ -33,6 +36,7 @@ class Task:
         self.fn = fn
         self.name = name or getattr(fn, "__name__", "task")
         self.signature = inspect.signature(fn)
+        self._arity = _positional_arity(self.signature)
         self.depends_on = tuple(_check_depends_on(self.name, depends_on))
         self.executor = _check_executor(self.name, executor)
         if not isinstance(retries, int) or isinstance(retries, bool) or retries < 0:
@@ -52,9 +56,18 @@ class Task:
         self.timeout = None if timeout is None else float(timeout)
         functools.update_wrapper(self, fn)
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        from glacier.dag.graph import current_builder
+    def accepts(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+        """Fast check that a call with only positional ``args`` binds to the signature.
 
+        False means "not sure": the caller falls back to ``signature.bind`` (which also
+        produces the error message). Saves ``inspect``'s generic binding on every call.
+        """
+        if kwargs or self._arity is None:
+            return False
+        low, high = self._arity
+        return low <= len(args) and (high is None or len(args) <= high)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         builder = current_builder.get()
         if builder is None:
             raise PipelineDefinitionError(
@@ -66,6 +79,22 @@ class Task:
 
     def __repr__(self) -> str:
         return f"<Task {self.name}>"
+
+
+def _positional_arity(sig: inspect.Signature) -> tuple[int, int | None] | None:
+    """(required, maximum or None for ``*args``) positional arguments of a signature, or None
+    when a keyword-only parameter is required (positional-only calls can never bind)."""
+    low, high, varargs = 0, 0, False
+    for param in sig.parameters.values():
+        if param.kind in _POSITIONAL:
+            high += 1
+            if param.default is param.empty:
+                low = high
+        elif param.kind is inspect.Parameter.VAR_POSITIONAL:
+            varargs = True
+        elif param.kind is inspect.Parameter.KEYWORD_ONLY and param.default is param.empty:
+            return None
+    return low, None if varargs else high
 
 
 def _check_depends_on(name: str, depends_on: Iterable[Any] | None) -> list[Task]:
