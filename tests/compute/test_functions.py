@@ -174,3 +174,27 @@ def test_cloud_function_with_id_token(functions: FakeFunctions, service_account:
     with pytest.raises(FunctionInvocationError, match=r"cannot handle \[2\]") as info:
         fail.invoke({"values": [2]})
     assert info.value.request_id
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        ("aws", "Lambda function 'fn' is deployed by the compiled Pulumi program"),
+        ("azure", "Azure function 'fn' is deployed by the compiled Pulumi program"),
+        ("gcp", "Cloud function 'fn' is deployed by the compiled Pulumi program"),
+    ],
+)
+def test_cloud_deploy_points_to_the_compiled_program(config: str, expected: str) -> None:
+    from glacier.config import AwsConfig, AzureConfig, GcpConfig
+    from glacier.errors import NotSupportedError
+
+    provider = Provider(
+        config={
+            "aws": AwsConfig(region="us-east-1"),
+            "azure": AzureConfig(storage_account="acct1"),
+            "gcp": GcpConfig(project="my-project"),
+        }[config]
+    )
+    fn = provider.serverless("fn", handler="mod:handler")
+    with pytest.raises(NotSupportedError, match=expected):
+        fn.deploy()

@@ -6,7 +6,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from glacier.adapters.base import ServerlessAdapter
-from glacier.errors import FunctionInvocationError
+from glacier.errors import FunctionInvocationError, NotSupportedError
 from glacier_aws.config import AwsConfig, LambdaConfig
 
 if TYPE_CHECKING:
@@ -89,7 +89,11 @@ class LambdaAdapter(ServerlessAdapter):
         return json.loads(raw) if raw else None
 
     def deploy(self) -> None:
-        """Lambda functions are deployed by the compiled Pulumi program; nothing to do here."""
+        """Lambda functions are deployed by the compiled Pulumi program, not from here."""
+        raise NotSupportedError(
+            f"Lambda function {self.resource.function_name!r} is deployed by the compiled "
+            "Pulumi program: `glacier compile FILE --out infra`, then `pulumi up` in infra/."
+        )
 
 
 def _function_error(name: str, raw: bytes, rid: str | None, kind: str) -> FunctionInvocationError:

@@ -10,7 +10,7 @@ from typing import Any
 
 from glacier.adapters.base import ServerlessAdapter
 from glacier.adapters.http import http_result
-from glacier.errors import ConfigError, FunctionInvocationError
+from glacier.errors import ConfigError, FunctionInvocationError, NotSupportedError
 from glacier_azure.config import AzureFunctionConfig
 
 REQUEST_ID_HEADERS = ("x-ms-invocation-id", "x-ms-request-id", "x-request-id")
@@ -72,4 +72,8 @@ class AzureFunctionAdapter(ServerlessAdapter):
         return http_result(f"Azure Function {name!r}", response, REQUEST_ID_HEADERS)
 
     def deploy(self) -> None:
-        """Azure Functions are deployed by the compiled Pulumi program; nothing to do here."""
+        """Azure Functions are deployed by the compiled Pulumi program, not from here."""
+        raise NotSupportedError(
+            f"Azure function {self.resource.function_name!r} is deployed by the compiled "
+            "Pulumi program: `glacier compile FILE --out infra`, then `pulumi up` in infra/."
+        )

@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 
 from glacier.adapters.base import ServerlessAdapter
 from glacier.adapters.http import http_result
-from glacier.errors import FunctionInvocationError
+from glacier.errors import FunctionInvocationError, NotSupportedError
 from glacier_gcp.config import CloudFunctionConfig, GcpConfig
 
 REQUEST_ID_HEADERS = ("function-execution-id", "x-cloud-trace-context")
@@ -98,4 +98,8 @@ class CloudFunctionAdapter(ServerlessAdapter):
         return http_result(f"Cloud Function {name!r}", response, REQUEST_ID_HEADERS)
 
     def deploy(self) -> None:
-        """Cloud Functions are deployed by the compiled Pulumi program; nothing to do here."""
+        """Cloud Functions are deployed by the compiled Pulumi program, not from here."""
+        raise NotSupportedError(
+            f"Cloud function {self.resource.function_name!r} is deployed by the compiled "
+            "Pulumi program: `glacier compile FILE --out infra`, then `pulumi up` in infra/."
+        )
