@@ -80,8 +80,9 @@ def make_app(runs: Runs, base: list[str]) -> object:
 
 
 @contextlib.contextmanager
-def fake_databricks() -> Iterator[FakeDatabricks]:
-    runs = Runs()
+def fake_databricks(env: dict[str, str] | None = None) -> Iterator[FakeDatabricks]:
+    """``env``: added to the environment of the runs' subprocesses (cluster credentials)."""
+    runs = Runs(env)
     base: list[str] = []
     try:
         with serve(make_app(runs, base)) as url:  # type: ignore[arg-type]

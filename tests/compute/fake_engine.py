@@ -92,19 +92,42 @@ def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": subprocess_pythonpath(), **(extra or {})}
 
 
-class FakeRun:
-    """One job run: ``python <entry script> <args...>`` in a subprocess."""
+#: How a run starts a script on remote storage (``s3://``, ``abfs://``, ...): like an engine
+#: fetching its python file, the child downloads it with fsspec (credentials from its own
+#: environment only) and runs it as ``__main__`` with the remaining arguments.
+_FETCH_AND_RUN = """
+import os, runpy, sys, tempfile
+import fsspec
+uri = sys.argv[1]
+local = os.path.join(tempfile.mkdtemp(prefix="fake-engine-script-"), uri.rsplit("/", 1)[-1])
+with fsspec.open(uri, "rb") as src, open(local, "wb") as dst:
+    dst.write(src.read())
+sys.argv = [local, *sys.argv[2:]]
+runpy.run_path(local, run_name="__main__")
+"""
 
-    def __init__(self, script_uri: str, args: list[str], pending_polls: int = 1) -> None:
+
+class FakeRun:
+    """One job run: ``python <entry script> <args...>`` in a subprocess. A script on remote
+    storage is fetched by the child itself; ``env`` is added to the child's environment (the
+    engine's credentials: a job package never carries secrets)."""
+
+    def __init__(
+        self,
+        script_uri: str,
+        args: list[str],
+        pending_polls: int = 1,
+        env: dict[str, str] | None = None,
+    ) -> None:
         script = local_path(script_uri)
-        assert script is not None, f"the fake engine reads local files only, got {script_uri}"
+        command = [script] if script is not None else ["-c", _FETCH_AND_RUN, script_uri]
         self.log = Path(tempfile.mkdtemp(prefix="fake-engine-")) / "driver.log"
         with open(self.log, "wb") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, script, *args],
+                [sys.executable, *command, *args],
                 stdout=out,
                 stderr=subprocess.STDOUT,
-                env=child_env(),
+                env=child_env(env),
             )
         self.cancelled = False
         self.pending_polls = pending_polls
@@ -142,14 +165,15 @@ class FakeRun:
 class Runs:
     """Job runs by integer id, shared by a fake server's handlers."""
 
-    def __init__(self) -> None:
+    def __init__(self, env: dict[str, str] | None = None) -> None:
         self.runs: dict[int, FakeRun] = {}
         self.requests: list[Any] = []
+        self.env = env
         self._next = 100
         self._lock = threading.Lock()
 
     def start(self, script_uri: str, args: list[str]) -> int:
-        run = FakeRun(script_uri, args)
+        run = FakeRun(script_uri, args, env=self.env)
         with self._lock:
             self._next += 1
             self.runs[self._next] = run

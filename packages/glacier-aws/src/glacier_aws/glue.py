@@ -17,7 +17,7 @@ from glacier.spark.package import (
     entrypoint_source,
     prefix_uri,
     stage_job,
-    write_text,
+    write_ref_text,
 )
 from glacier_aws.config import AwsConfig, GlueConfig
 from glacier_aws.functions import boto3_session
@@ -75,9 +75,9 @@ class GlueAdapter(ExecutorAdapter):
         if self.settings.entrypoint_uri:
             return self.settings.entrypoint_uri
         if self._entry is None:
-            uri = prefix_uri(self.staging("_entrypoint"), self.provider) + ENTRY_NAME
-            write_text(uri, entrypoint_source())
-            self._entry = uri
+            staging = self.staging("_entrypoint")
+            write_ref_text(staging.child(ENTRY_NAME), entrypoint_source(), self.provider)
+            self._entry = prefix_uri(staging, self.provider) + ENTRY_NAME
         return self._entry
 
     def ensure_job(self) -> str:

@@ -9,7 +9,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -20,6 +20,9 @@ from glacier.jobs.runner import FRAME_RESULT, VALUE_RESULT
 from glacier.jobs.spec import BucketRef, JobInput, JobSpec
 from glacier.resources.bucket import Bucket
 from glacier.resources.executor import Executor
+
+if TYPE_CHECKING:
+    from glacier.provider import Provider
 
 
 class ActiveJobs:
@@ -46,12 +49,19 @@ class ActiveJobs:
                     adapter.cancel_job(job_id)
 
 
-def _encode(task_name: str, param: str, value: Any, staging: BucketRef, index: int) -> JobInput:
+def _encode(
+    task_name: str,
+    param: str,
+    value: Any,
+    staging: BucketRef,
+    index: int,
+    provider: Provider | None = None,
+) -> JobInput:
     if isinstance(value, Bucket):
         return JobInput(kind="bucket", bucket=BucketRef.of(value))
     if isinstance(value, pl.LazyFrame | pl.DataFrame):
         ref = staging.child(f"input-{index}.parquet")
-        ref.open().write(value)
+        ref.open(provider).write(value)
         return JobInput(kind="frame", bucket=ref)
     try:
         json.dumps(value)
@@ -76,6 +86,9 @@ def run_on_executor(
     adapter: ExecutorAdapter = executor._get_adapter()
     key = f"{node_id.replace('#', '-')}-{uuid.uuid4().hex[:12]}"
     staging = adapter.staging(key)
+    # The executor's provider, when it owns the staging bucket: a ref carries no secrets, so
+    # credentials given in the provider's config reach storage only through it.
+    provider = staging.owned_by(adapter.provider)
     try:
         task_ref = ref_of(fn)
     except ValueError as exc:
@@ -84,9 +97,9 @@ def run_on_executor(
         job_id=key,
         task_name=node_id,
         task=task_ref,
-        args=[_encode(node_id, f"#{i}", v, staging, i) for i, v in enumerate(args)],
+        args=[_encode(node_id, f"#{i}", v, staging, i, provider) for i, v in enumerate(args)],
         kwargs={
-            k: _encode(node_id, k, v, staging, len(args) + i)
+            k: _encode(node_id, k, v, staging, len(args) + i, provider)
             for i, (k, v) in enumerate(kwargs.items())
         },
         result=staging,
@@ -107,7 +120,7 @@ def run_on_executor(
             job_id=job_id,
             run_url=url,
         )
-    return _fetch_result(staging)
+    return _fetch_result(staging, provider)
 
 
 def _wait(executor: Executor, job_id: str, on_status: Callable[[str], None]) -> JobStatus:
@@ -123,8 +136,8 @@ def _wait(executor: Executor, job_id: str, on_status: Callable[[str], None]) -> 
         delay = min(delay * 1.5, 5.0)
 
 
-def _fetch_result(staging: BucketRef) -> Any:
-    provider = staging.provider_instance()
+def _fetch_result(staging: BucketRef, provider: Provider | None = None) -> Any:
+    provider = provider or staging.provider_instance()
     frame = staging.child(FRAME_RESULT).open(provider)
     if frame.exists():
         return frame.scan()

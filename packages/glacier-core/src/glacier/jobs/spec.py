@@ -41,6 +41,13 @@ class BucketRef(GlacierModel):
         config_cls = getattr(glacier.config, self.provider_type)
         return Provider(config=config_cls(**self.provider))
 
+    def owned_by(self, provider: Provider | None) -> Provider | None:
+        """``provider`` if this ref was made from its config (same type and public fields):
+        opening the ref with it keeps the credentials the ref omits. Else None."""
+        if provider is None or type(provider.config).__name__ != self.provider_type:
+            return None
+        return provider if _public_fields(provider.config) == self.provider else None
+
     def open(self, provider: Provider | None = None) -> Bucket:
         provider = provider or self.provider_instance()
         return provider.bucket(self.bucket_name, path=self.path, format=self.format)
@@ -72,10 +79,17 @@ class JobSpec(GlacierModel):
     python_path: list[str] = []
 
 
+#: Identifiers that only make sense with their secret (AwsConfig rejects a key id without its
+#: secret key): left out of a ref when the secret is set, since the secret always is.
+_SECRET_PAIRS = {"access_key_id": "secret_access_key", "client_id": "client_secret"}
+
+
 def _public_fields(config: GlacierModel) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in config:
         if value is None or isinstance(value, SecretStr):
+            continue
+        if key in _SECRET_PAIRS and getattr(config, _SECRET_PAIRS[key], None) is not None:
             continue
         out[key] = str(value) if isinstance(value, PurePath) else value
     return out

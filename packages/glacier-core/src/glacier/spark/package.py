@@ -56,13 +56,35 @@ def local_path(uri: str) -> str | None:
     return entrypoint.local_path(uri)
 
 
+def engine_uri(uri: str) -> str:
+    """A storage URI as Spark engines read it: ADLS Gen2 over TLS is ``abfss://`` (Hadoop's
+    ``abfs://`` is the plain-HTTP driver, refused by accounts requiring secure transfer, the
+    default); fsspec reads both."""
+    return "abfss://" + uri[len("abfs://") :] if uri.startswith("abfs://") else uri
+
+
 def prefix_uri(ref: BucketRef, provider: Provider | None = None) -> str:
-    """The URI of a staging prefix, ending in ``/``. ``provider`` (when its config type
-    matches the ref) keeps credentials that a ref deliberately omits."""
-    if provider is not None and type(provider.config).__name__ != ref.provider_type:
-        provider = None
-    uri = ref.open(provider).get_uri()
+    """The engine-facing URI of a staging prefix, ending in ``/``. ``provider`` (when the ref
+    was made from its config) keeps credentials that a ref deliberately omits."""
+    uri = engine_uri(ref.open(ref.owned_by(provider)).get_uri())
     return uri if uri.endswith("/") else uri + "/"
+
+
+def write_ref_text(ref: BucketRef, text: str, provider: Provider | None = None) -> str:
+    """Write a small text object at ``ref`` (an object path) through its bucket's own
+    filesystem, authenticated from ``provider`` (when the ref was made from its config), so
+    credentials given in the provider's config apply. Returns its URI."""
+    from glacier.storage.object_store import ObjectStoreBucketAdapter
+
+    bucket = ref.open(ref.owned_by(provider))
+    uri = bucket.get_uri()
+    adapter = bucket._get_adapter()
+    if local_path(uri) is not None or not isinstance(adapter, ObjectStoreBucketAdapter):
+        write_text(uri, text)
+        return uri
+    with adapter.fs.open(adapter.fs_path(adapter.key), "wt", encoding="utf-8") as fh:
+        fh.write(text)
+    return uri
 
 
 def write_text(uri: str, text: str, storage_options: dict[str, Any] | None = None) -> None:
@@ -95,11 +117,18 @@ def stage_job(
     """
     spec = JobSpec.model_validate(job)
     prefix = prefix_uri(spec.result, provider)
+
+    def put(name: str, text: str) -> None:
+        if storage_options is None:
+            write_ref_text(spec.result.child(name), text, provider)
+        else:
+            write_text(prefix + name, text, storage_options)
+
     spec_uri = prefix + SPEC_NAME
-    write_text(spec_uri, spec.model_dump_json(), storage_options)
+    put(SPEC_NAME, spec.model_dump_json())
     if entry_uri is None:
         entry_uri = prefix + ENTRY_NAME
-        write_text(entry_uri, entrypoint_source(), storage_options)
+        put(ENTRY_NAME, entrypoint_source())
     return StagedJob(spec=spec, prefix_uri=prefix, spec_uri=spec_uri, entry_uri=entry_uri)
 
 
