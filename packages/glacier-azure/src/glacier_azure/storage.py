@@ -42,6 +42,11 @@ class BlobBucketAdapter(ObjectStoreBucketAdapter):
         account = self.settings.account or "<storage_account>"
         return f"abfs://{self.resource.bucket_name}@{account}.dfs.core.windows.net/{key}"
 
+    def get_engine_uri(self) -> str:
+        """Spark engines read ADLS Gen2 over TLS as ``abfss://`` (Hadoop's ``abfs://`` is the
+        plain-HTTP driver, refused by accounts that require secure transfer, the default)."""
+        return "abfss://" + self.get_uri().removeprefix("abfs://")
+
     def filesystem(self) -> AbstractFileSystem:
         from adlfs import AzureBlobFileSystem
 

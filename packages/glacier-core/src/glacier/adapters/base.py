@@ -62,6 +62,12 @@ class BucketAdapter(Adapter["Bucket"]):
     def get_uri(self) -> str:
         """The cloud URI of the object or prefix (``s3://...``, ``file://...``)."""
 
+    def get_engine_uri(self) -> str:
+        """The URI distributed engines (Spark, Databricks, ...) read this location by;
+        usually :meth:`get_uri`. Adapters whose engines spell the scheme differently
+        override it (ADLS Gen2: ``abfss://``)."""
+        return self.get_uri()
+
     @abstractmethod
     def list(self) -> list[str]:
         """URIs of the objects under the bucket's path, sorted."""

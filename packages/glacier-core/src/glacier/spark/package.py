@@ -56,17 +56,10 @@ def local_path(uri: str) -> str | None:
     return entrypoint.local_path(uri)
 
 
-def engine_uri(uri: str) -> str:
-    """A storage URI as Spark engines read it: ADLS Gen2 over TLS is ``abfss://`` (Hadoop's
-    ``abfs://`` is the plain-HTTP driver, refused by accounts requiring secure transfer, the
-    default); fsspec reads both."""
-    return "abfss://" + uri[len("abfs://") :] if uri.startswith("abfs://") else uri
-
-
 def prefix_uri(ref: BucketRef, provider: Provider | None = None) -> str:
     """The engine-facing URI of a staging prefix, ending in ``/``. ``provider`` (when the ref
     was made from its config) keeps credentials that a ref deliberately omits."""
-    uri = engine_uri(ref.open(ref.owned_by(provider)).get_uri())
+    uri = ref.open(ref.owned_by(provider))._get_adapter().get_engine_uri()
     return uri if uri.endswith("/") else uri + "/"
 
 
