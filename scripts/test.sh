@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
+export NO_MKDOCS_2_WARNING=1  # mkdocs-material prints an end-of-life banner on every build
 scripts/setup.sh --dev
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
