@@ -1,8 +1,10 @@
 """S3 buckets: :class:`S3BucketAdapter` on the shared object-store adapter.
 
-Writes go through s3fs (one PUT, or a multipart upload completed on close: atomic; aborted
-when producing the data fails). Reads use Polars' native S3 reader (pushdown, parallel range
-requests). Works with AWS and S3-compatible servers (``AwsConfig.endpoint_url``: MinIO, moto).
+DataFrame writes use Polars' native S3 writer; LazyFrame writes stream through s3fs (Polars
+would complete a partial upload if the LazyFrame raised). Either way: one PUT, or a multipart
+upload completed only at the end (atomic; never completed when the write fails). Reads use
+Polars' native S3 reader (pushdown, parallel range requests). Works with AWS and
+S3-compatible servers (``AwsConfig.endpoint_url``: MinIO, moto).
 """
 
 from __future__ import annotations
@@ -24,11 +26,16 @@ from glacier_aws.credentials import (
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
 
+#: Polars' native writer asks the instance metadata service for credentials when none are
+#: configured; a failure there means "no credentials", not "permission denied".
+_IMDS_TOKEN = "169.254.169.254/latest/api/token"
+
 
 class S3BucketAdapter(ObjectStoreBucketAdapter):
     """Bucket on Amazon S3 (or an S3-compatible endpoint). URIs: ``s3://bucket/path``."""
 
     scheme: ClassVar[str] = "s3"
+    native_writes: ClassVar[bool] = True
     credentials_hint: ClassVar[str] = (
         "Set AwsConfig access_key_id/secret_access_key or profile, or the environment "
         "variables AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE, or run where an "
@@ -64,6 +71,8 @@ class S3BucketAdapter(ObjectStoreBucketAdapter):
         seen: BaseException | None = exc
         while seen is not None:  # s3fs wraps botocore errors; look along the chain
             if isinstance(seen, NoCredentialsError | PartialCredentialsError):
+                return "credentials"
+            if _IMDS_TOKEN in str(seen):  # Polars' writer fell back to instance metadata
                 return "credentials"
             seen = seen.__cause__ or seen.__context__
         return None

@@ -1,8 +1,9 @@
 """Azure Blob containers: :class:`BlobBucketAdapter` on the shared object-store adapter.
 
-Writes go through adlfs: blocks are staged and the blob appears only when the block list is
-committed on close (one atomic step); a failed write never commits, and its uncommitted
-blocks are discarded by the service. Reads use Polars' native Azure reader.
+DataFrame writes use Polars' native Azure writer, LazyFrame writes stream through adlfs. Both
+stage blocks and the blob appears only when the block list is committed at the end (one
+atomic step); a failed write never commits, and its uncommitted blocks are discarded by the
+service. Reads use Polars' native Azure reader.
 URIs: ``abfs://container@account.dfs.core.windows.net/path``.
 """
 
@@ -26,6 +27,7 @@ class BlobBucketAdapter(ObjectStoreBucketAdapter):
 
     scheme: ClassVar[str] = "abfs"
     bucket_word: ClassVar[str] = "container"
+    native_writes: ClassVar[bool] = True
     credentials_hint: ClassVar[str] = (
         "Set AzureConfig connection_string, account_key or a service principal "
         "(tenant_id/client_id/client_secret), or AZURE_STORAGE_CONNECTION_STRING / "
