@@ -9,7 +9,7 @@ from glacier.adapters.base import ExecutorAdapter, JobStatus
 from glacier.errors import ConfigError
 from glacier.spark.package import stage_job
 from glacier_aws.config import AwsConfig
-from glacier_aws.functions import boto3_session
+from glacier_aws.credentials import aws_client
 from glacier_emr.config import EmrConfig
 
 _STATES = {
@@ -45,10 +45,7 @@ class EmrAdapter(ExecutorAdapter):
         if self._client is None:
             config = self.provider.config
             assert isinstance(config, AwsConfig)
-            endpoint = self.settings.endpoint_url
-            self._client = boto3_session(config).client(
-                "emr", **({"endpoint_url": endpoint} if endpoint else {})
-            )
+            self._client = aws_client(config, "emr", self.settings.endpoint_url)
         return self._client
 
     def step(self, name: str, entry_uri: str, spec_uri: str) -> dict[str, Any]:

@@ -51,6 +51,30 @@ def _assume_role(config: AwsConfig) -> StaticCredentials:
     )
 
 
+def boto3_session(config: AwsConfig) -> Any:
+    """A boto3 session for ``config``: explicit keys, else the assumed ``role_arn``, else the
+    profile / default chain (the same order the S3 adapter uses)."""
+    import boto3
+
+    kwargs: dict[str, Any] = {"region_name": config.region}
+    creds = resolve_credentials(config)
+    if creds is not None:
+        kwargs["aws_access_key_id"] = creds.access_key_id
+        kwargs["aws_secret_access_key"] = creds.secret_access_key.get_secret_value()
+        if creds.session_token is not None:
+            kwargs["aws_session_token"] = creds.session_token.get_secret_value()
+    elif config.profile:
+        kwargs["profile_name"] = config.profile
+    return boto3.Session(**kwargs)
+
+
+def aws_client(config: AwsConfig, service: str, endpoint_url: str | None = None) -> Any:
+    """A boto3 client for ``service`` (``lambda``, ``glue``, ``emr``, ...); ``endpoint_url``
+    overrides the service endpoint (LocalStack, a test server)."""
+    extra = {"endpoint_url": endpoint_url} if endpoint_url else {}
+    return boto3_session(config).client(service, **extra)
+
+
 def s3fs_options(config: AwsConfig, creds: StaticCredentials | None) -> dict[str, Any]:
     """Keyword arguments for ``s3fs.S3FileSystem``."""
     client: dict[str, Any] = {"region_name": config.region}

@@ -8,24 +8,10 @@ from typing import TYPE_CHECKING, Any
 from glacier.adapters.base import ServerlessAdapter
 from glacier.errors import FunctionInvocationError, NotSupportedError
 from glacier_aws.config import AwsConfig, LambdaConfig
+from glacier_aws.credentials import aws_client
 
 if TYPE_CHECKING:
-    import boto3
-
-
-def boto3_session(config: AwsConfig) -> boto3.Session:
-    """A boto3 session from an AwsConfig (explicit keys/profile, else the default chain)."""
-    import boto3
-
-    kwargs: dict[str, Any] = {"region_name": config.region}
-    if config.profile:
-        kwargs["profile_name"] = config.profile
-    if config.access_key_id and config.secret_access_key is not None:
-        kwargs["aws_access_key_id"] = config.access_key_id
-        kwargs["aws_secret_access_key"] = config.secret_access_key.get_secret_value()
-        if config.session_token is not None:
-            kwargs["aws_session_token"] = config.session_token.get_secret_value()
-    return boto3.Session(**kwargs)
+    pass
 
 
 def request_id_of(response: dict[str, Any]) -> str | None:
@@ -52,10 +38,7 @@ class LambdaAdapter(ServerlessAdapter):
         if self._client is None:
             config = self.provider.config
             assert isinstance(config, AwsConfig)
-            endpoint = self.settings.endpoint_url
-            self._client = boto3_session(config).client(
-                "lambda", **({"endpoint_url": endpoint} if endpoint else {})
-            )
+            self._client = aws_client(config, "lambda", self.settings.endpoint_url)
         return self._client
 
     def invoke(self, payload: dict[str, Any]) -> Any:

@@ -20,7 +20,7 @@ from glacier.spark.package import (
     write_ref_text,
 )
 from glacier_aws.config import AwsConfig, GlueConfig
-from glacier_aws.functions import boto3_session
+from glacier_aws.credentials import aws_client
 
 SPEC_ARG = "--glacier-spec"
 
@@ -60,10 +60,7 @@ class GlueAdapter(ExecutorAdapter):
         if self._client is None:
             config = self.provider.config
             assert isinstance(config, AwsConfig)
-            endpoint = self.settings.endpoint_url
-            self._client = boto3_session(config).client(
-                "glue", **({"endpoint_url": endpoint} if endpoint else {})
-            )
+            self._client = aws_client(config, "glue", self.settings.endpoint_url)
         return self._client
 
     @property
