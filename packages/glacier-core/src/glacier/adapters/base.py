@@ -54,6 +54,16 @@ class BucketAdapter(Adapter["Bucket"]):
     ) -> WriteResult:
         """Atomically write ``data``; a LazyFrame streams to its sink where possible."""
 
+    def _check_single_object_write(self, partition_by: list[str] | None) -> None:
+        """``partition_by`` only makes sense for a dataset prefix (a path ending in '/')."""
+        if partition_by:
+            from glacier.errors import ResourceError
+
+            raise ResourceError(
+                f"partition_by needs a dataset bucket (a path ending in '/'); "
+                f"{self.resource.name!r} has path {self.resource.path!r}."
+            )
+
     @abstractmethod
     def exists(self) -> bool:
         """Whether the object (or any object under a dataset prefix) exists."""

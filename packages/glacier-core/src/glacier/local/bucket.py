@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from glacier.adapters.base import BucketAdapter, WriteResult
-from glacier.errors import ObjectNotFoundError, ResourceError
+from glacier.errors import ObjectNotFoundError
 from glacier.local.config import LocalConfig
 from glacier.storage.formats import Format, get_format, write_frame
 
@@ -79,11 +79,7 @@ class LocalBucketAdapter(BucketAdapter):
     ) -> WriteResult:
         if self.resource.is_dataset:
             return self._write_dataset(data, partition_by)
-        if partition_by:
-            raise ResourceError(
-                f"partition_by needs a dataset bucket (a path ending in '/'); "
-                f"{self.resource.name!r} has path {self.resource.path!r}."
-            )
+        self._check_single_object_write(partition_by)
         target = self.local_path
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")

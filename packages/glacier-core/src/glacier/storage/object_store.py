@@ -55,7 +55,6 @@ from glacier.errors import (
     BucketNotFoundError,
     GlacierError,
     ObjectNotFoundError,
-    ResourceError,
     StorageError,
 )
 from glacier.storage.formats import Format, get_format, write_frame
@@ -367,11 +366,7 @@ class ObjectStoreBucketAdapter(BucketAdapter):
     ) -> WriteResult:
         if self.resource.is_dataset:
             return self._write_dataset(data, partition_by)
-        if partition_by:
-            raise ResourceError(
-                f"partition_by needs a dataset bucket (a path ending in '/'); "
-                f"{self.resource.name!r} has path {self.resource.path!r}."
-            )
+        self._check_single_object_write(partition_by)
         uri = self.get_uri()
         path = self.fs_path(self.key)
         with self._translating("write", uri):
