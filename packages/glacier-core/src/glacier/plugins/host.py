@@ -27,7 +27,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from glacier.errors import GlacierError, PluginError, PluginLoadError
 from glacier.plugins.registry import (
@@ -65,12 +65,18 @@ HOOKS: dict[str, str] = {
 V = TypeVar("V")
 
 
-class InstalledPlugin(NamedTuple):
+class InstalledPlugin:
     """One ``glacier`` entry point of an installed distribution."""
 
-    name: str
-    value: str
-    distribution: str
+    __slots__ = ("distribution", "name", "value")
+
+    def __init__(self, name: str, value: str, distribution: str) -> None:
+        self.name = name
+        self.value = value
+        self.distribution = distribution
+
+    def __repr__(self) -> str:
+        return f"InstalledPlugin({self.name!r}, {self.value!r}, {self.distribution!r})"
 
 
 class PluginHost:
@@ -348,7 +354,7 @@ def installed_plugins() -> list[InstalledPlugin]:
         text = dist.read_text("entry_points.txt")
         if not text or header not in text:
             continue
-        dist_name = dist.metadata["Name"] or "?"
+        dist_name = _distribution_name(dist)
         if dist_name in seen:
             continue
         seen.add(dist_name)
@@ -357,6 +363,17 @@ def installed_plugins() -> list[InstalledPlugin]:
             for ep in dist.entry_points.select(group=GROUP)
         ]
     return out
+
+
+def _distribution_name(dist: Any) -> str:
+    """The ``Name:`` field of a distribution's metadata, read without the email parser that
+    ``dist.metadata`` imports (about 1 ms)."""
+    for line in (dist.read_text("METADATA") or dist.read_text("PKG-INFO") or "").splitlines():
+        if line.startswith("Name:"):
+            return line[5:].strip()
+        if not line:  # end of the headers
+            break
+    return "?"
 
 
 def disabled_plugins() -> set[str]:
