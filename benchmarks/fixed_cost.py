@@ -209,7 +209,7 @@ def summarize(results: dict[str, list[dict[str, Any]]]) -> tuple[list[Figure], d
         over_floor = _diff(g, f)
         figures.append(
             Figure(
-                "fixed_cost",
+                "startup",
                 f"2-task local pipeline, {label}: Glacier over plain Polars",
                 over_polars,
                 p,
@@ -221,7 +221,7 @@ def summarize(results: dict[str, list[dict[str, Any]]]) -> tuple[list[Figure], d
         )
         figures.append(
             Figure(
-                "fixed_cost",
+                "startup",
                 f"2-task local pipeline, {label}: Glacier over Polars + pydantic floor",
                 over_floor,
                 f,
@@ -232,25 +232,58 @@ def summarize(results: dict[str, list[dict[str, Any]]]) -> tuple[list[Figure], d
                 met=(over_floor.median <= target) if target is not None else None,
             )
         )
+    plain = _stat(pol, "total_ms")
     for key, label in (
         ("import_ms", "`from glacier import Provider, pipeline, task` (after polars)"),
         ("setup_ms", "`Provider.from_env()` + 2 buckets + pipeline definition"),
-        ("first_run_ms", "first `run()` (includes lazy imports)"),
-        ("warm_run_ms", "warm `run()`"),
+        ("first_run_ms", "first `run()` (lazy imports, adapters, first writes)"),
     ):
-        figures.append(Figure("fixed_cost", label, _stat(gla, key)))
-    warm = _stat(gla, "warm_overhead_ms")
+        phase = _stat(gla, key)
+        figures.append(
+            Figure(
+                "startup",
+                f"2-task local pipeline, phase: {label}",
+                phase,
+                plain,
+                "plain Polars script, whole",
+                phase.median / plain.median if plain.median else None,
+                ratio_label="x plain Polars script",
+            )
+        )
+    warm, warm_plain = _stat(gla, "warm_overhead_ms"), _stat(gla, "warm_plain_ms")
     figures.append(
         Figure(
-            "fixed_cost",
-            "Glacier cost per warm run (run() minus the same Polars calls, same process)",
+            "startup",
+            "2-task local pipeline, Glacier cost per warm run (run() minus the same Polars "
+            "calls, same process)",
             warm,
-            _stat(gla, "warm_plain_ms"),
+            warm_plain,
             "the same Polars calls",
+            _stat(gla, "warm_run_ms").median / warm_plain.median if warm_plain.median else None,
+            ratio_label="run() / Polars calls",
             target="<= 5 ms",
             met=warm.median <= 5.0,
         )
     )
+    if results.get("glacier_before"):
+        old = results["glacier_before"]
+        for key, label, unit in (
+            ("total_ms", "time in script", "ms"),
+            ("cpu_ms", "process CPU time", "ms"),
+            ("maxrss_mb", "peak RSS", "MiB"),
+        ):
+            b, f = _stat(old, key, unit), _stat(pyd, key, unit)
+            figures.append(
+                Figure(
+                    "startup",
+                    f"2-task local pipeline, {label}: BEFORE over Polars + pydantic floor",
+                    _diff(b, f),
+                    f,
+                    "Polars + pydantic import + one model",
+                    b.median / f.median if f.median else None,
+                    ratio_label="x floor",
+                )
+            )
     extra = {"glacier_modules": gla[0]["glacier_modules"] if gla else []}
     return figures, extra
 

@@ -19,12 +19,13 @@ TITLES = {
 #: Why a target can be missed and what would close it (shown for unmet targets).
 REASONS = {
     "startup": (
-        "`Provider` pulls in `glacier.models` (pydantic config models): pydantic's own import "
-        "is ~40-70 ms and building the config model classes another ~20-40 ms, before any "
-        "plugin loads. `import glacier`, `pipeline` and `task` stay lazy and cheap. Closing it "
-        "needs `glacier.provider` to import `glacier.models` only when a config is built or "
-        "validated (outside this change's files) - and then `Provider.from_env()` still pays "
-        "pydantic, which is inherent to validated configs."
+        "the tiny-pipeline figures are differences of medians of fresh processes on a shared "
+        "2-core machine: when other work loads it, every process slows down by the same "
+        "factor and a 30 ms difference drowns in noise of hundreds of ms (compare the process "
+        "CPU-time row, which competing processes disturb less). Glacier's own imports "
+        "(~48 modules: provider, plugin host, resources, DAG, local adapter, the installed "
+        "plugins' thin hook modules) are what remains above the pydantic floor; see "
+        "changes.md section 3 for the A/B figures."
     ),
     "orchestration": (
         "fan-out tasks run in drain loops on worker threads; the scheduler still wakes for "

@@ -23,6 +23,7 @@ from glacier.errors import (
 from glacier.models import ExecutorConfig, ProviderConfig
 from glacier.plugins import (
     BucketBackend,
+    EnvDetector,
     ExecutorBackend,
     PulumiEmitterSpec,
     hookimpl,
@@ -192,6 +193,28 @@ def test_plugin_that_fails_to_import_names_the_original_error() -> None:
         ".*GLACIER_DISABLE_PLUGINS=broken",
     ):
         host.registry()
+    # a failed load leaves nothing half-registered: the built-ins load again, alone
+    assert host.registry(complete=False).plugins == ("local", "spark")
+
+
+def test_a_failing_detector_is_named(plugin_host: PluginHost) -> None:
+    from glacier import Provider
+
+    def boom(environ: object) -> None:
+        raise RuntimeError("no metadata server")
+
+    class Detecting:
+        @hookimpl
+        def glacier_env_detectors(self) -> list[EnvDetector]:
+            return [EnvDetector("toy", priority=1, detect=boom)]
+
+    plugin_host.register(Detecting(), "toy")
+    with pytest.raises(
+        PluginError, match="detector 'toy' of Glacier plugin 'toy' failed: RuntimeError: no meta"
+    ):
+        Provider.from_env(environ={})
+    with pytest.raises(ValueError, match="needs config= or detect="):
+        EnvDetector("incomplete", priority=1)
 
 
 def test_a_malformed_class_path_is_an_error_naming_the_plugin(plugin_host: PluginHost) -> None:

@@ -27,7 +27,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from glacier.errors import GlacierError, PluginError, PluginLoadError
 from glacier.plugins.registry import (
@@ -62,8 +62,6 @@ HOOKS: dict[str, str] = {
     "glacier_pulumi_emitters": "emitters",
 }
 
-V = TypeVar("V")
-
 
 class InstalledPlugin:
     """One ``glacier`` entry point of an installed distribution."""
@@ -94,8 +92,9 @@ class PluginHost:
         self._extra: list[tuple[object, str]] = []
         self._distributions: dict[str, str] = {}
         self._pm: pluggy.PluginManager | None = None
-        self._registry: Registry | None = None  # built-ins (+ installed when _complete)
-        self._complete = False
+        # (registry, complete): the built-ins' records, plus every installed plugin's once
+        # complete. One tuple, replaced whole, so lock-free readers see a consistent pair.
+        self._state: tuple[Registry, bool] | None = None
         self._loading = False
 
     # -- plugins registered from code ------------------------------------------------------
@@ -124,17 +123,16 @@ class PluginHost:
         with self._lock:
             self._check_not_loading("reset the plugins")
             self._pm = None
-            self._registry = None
-            self._complete = False
+            self._state = None
             self._distributions = {}
 
     # -- lookups ---------------------------------------------------------------------------
     def registry(self, complete: bool = True) -> Registry:
         """What the plugins registered: every installed plugin's records (default), or only
         the built-ins' and code-registered ones when ``complete`` is False."""
-        registry = self._registry
-        if registry is not None and (self._complete or not complete):
-            return registry
+        state = self._state
+        if state is not None and (state[1] or not complete):
+            return state[0]
         return self._load(complete)
 
     def plugin_manager(self) -> pluggy.PluginManager:
@@ -224,18 +222,23 @@ class PluginHost:
 
     def _load(self, complete: bool) -> Registry:
         with self._lock:
-            if self._registry is not None and (self._complete or not complete):
-                return self._registry
+            state = self._state
+            if state is not None and (state[1] or not complete):
+                return state[0]
             self._check_not_loading("use the plugin registry")
             self._loading = True
             try:
-                if self._registry is None:
+                if state is None:
                     self._pm = _new_manager()
-                    self._registry = self._add(self._builtin_plugins(), Registry())
-                if complete and not self._complete:
-                    self._registry = self._add(self._installed_plugins(), self._registry)
-                    self._complete = True
-                return self._registry
+                    state = (self._add(self._builtin_plugins(), Registry()), False)
+                    self._state = state
+                if complete:
+                    state = (self._add(self._installed_plugins(), state[0]), True)
+                    self._state = state
+                return state[0]
+            except BaseException:
+                self._pm, self._state = None, None  # a failed load is retried from scratch
+                raise
             finally:
                 self._loading = False
 
