@@ -11,7 +11,6 @@ lookups walk the config type's MRO, so a subclass of ``AwsConfig`` finds the S3 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import replace
 from types import MappingProxyType
 from typing import Any, Generic, TypeVar
 
@@ -192,7 +191,7 @@ class Registry:
         owned = find(self.emitters, config_type)[0]
         if owned is None:
             return None
-        return replace(owned.item, emitter=emitter_class(owned, config_type))
+        return owned.item.replace(emitter=emitter_class(owned, config_type))
 
     def close_config_names(self, name: str, extra: Iterable[str] = ()) -> list[str]:
         """Up to three registered (or ``extra``) config names close to ``name``."""

@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import pkgutil
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeAlias
 
 if TYPE_CHECKING:
     from glacier.models import (
@@ -96,8 +95,49 @@ def _check_refs(record: object, **refs: ClassRef | None) -> None:
             ref_key(ref, f"{type(record).__name__}.{what}")
 
 
-@dataclass(frozen=True)
-class BucketBackend:
+class _Record:
+    """Base of the records below: immutable, compared, hashed and shown by their fields
+    (``_fields``, in constructor order).
+
+    Plain slotted classes rather than dataclasses: building five frozen dataclasses costs
+    ~2 ms at import, and every plugin's hook module imports this one.
+    """
+
+    __slots__: tuple[str, ...] = ()
+    _fields: ClassVar[tuple[str, ...]] = ()
+
+    def _init(self, **values: Any) -> None:
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self._fields)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable; use .replace({name}=...)")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._values() == other._values()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self), self._values()))
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{n}={getattr(self, n)!r}" for n in self._fields)
+        return f"{type(self).__name__}({fields})"
+
+    def replace(self, **changes: Any) -> Self:
+        """A copy with some fields changed (like :func:`dataclasses.replace`)."""
+        values = {name: getattr(self, name) for name in self._fields}
+        return type(self)(**{**values, **changes})
+
+
+class BucketBackend(_Record):
     """Storage for providers configured with ``provider_config``.
 
     :param provider_config: the provider config class this storage serves (``AwsConfig``).
@@ -108,18 +148,30 @@ class BucketBackend:
         name (a function, or its ``"module:function"`` path).
     """
 
+    _fields = ("provider_config", "config", "adapter", "validate_name")  # constructor order
+    __slots__ = _fields
     provider_config: type[ProviderConfig] | str
     config: type[BucketConfig] | str | None
     adapter: type | str
-    validate_name: Callable[[str], None] | str | None = None
+    validate_name: Callable[[str], None] | str | None
 
-    def __post_init__(self) -> None:
-        _check_refs(self, provider_config=self.provider_config, config=self.config)
-        _check_refs(self, adapter=self.adapter)
+    def __init__(
+        self,
+        provider_config: type[ProviderConfig] | str,
+        config: type[BucketConfig] | str | None,
+        adapter: type | str,
+        validate_name: Callable[[str], None] | str | None = None,
+    ) -> None:
+        _check_refs(self, provider_config=provider_config, config=config, adapter=adapter)
+        self._init(
+            provider_config=provider_config,
+            config=config,
+            adapter=adapter,
+            validate_name=validate_name,
+        )
 
 
-@dataclass(frozen=True)
-class ServerlessBackend:
+class ServerlessBackend(_Record):
     """Functions for providers configured with ``provider_config``.
 
     :param provider_config: the provider config class (``AwsConfig``).
@@ -127,17 +179,23 @@ class ServerlessBackend:
     :param adapter: a :class:`glacier.adapters.base.ServerlessAdapter` subclass.
     """
 
+    _fields = ("provider_config", "config", "adapter")  # constructor order
+    __slots__ = _fields
     provider_config: type[ProviderConfig] | str
     config: type[ServerlessConfig] | str | None
     adapter: type | str
 
-    def __post_init__(self) -> None:
-        _check_refs(self, provider_config=self.provider_config, config=self.config)
-        _check_refs(self, adapter=self.adapter)
+    def __init__(
+        self,
+        provider_config: type[ProviderConfig] | str,
+        config: type[ServerlessConfig] | str | None,
+        adapter: type | str,
+    ) -> None:
+        _check_refs(self, provider_config=provider_config, config=config, adapter=adapter)
+        self._init(provider_config=provider_config, config=config, adapter=adapter)
 
 
-@dataclass(frozen=True)
-class ExecutorBackend:
+class ExecutorBackend(_Record):
     """An engine chosen by the executor's own config type (Databricks runs on any cloud).
 
     :param config: the executor config class (``GlueConfig``).
@@ -145,18 +203,25 @@ class ExecutorBackend:
     :param provider_configs: provider config classes this engine runs on; empty means any.
     """
 
+    _fields = ("config", "adapter", "provider_configs")  # constructor order
+    __slots__ = _fields
     config: type[ExecutorConfig] | str
     adapter: type | str
-    provider_configs: tuple[type[ProviderConfig] | str, ...] = ()
+    provider_configs: tuple[type[ProviderConfig] | str, ...]
 
-    def __post_init__(self) -> None:
-        _check_refs(self, config=self.config, adapter=self.adapter)
-        for ref in self.provider_configs:
+    def __init__(
+        self,
+        config: type[ExecutorConfig] | str,
+        adapter: type | str,
+        provider_configs: tuple[type[ProviderConfig] | str, ...] = (),
+    ) -> None:
+        _check_refs(self, config=config, adapter=adapter)
+        for ref in provider_configs:
             _check_refs(self, provider_configs=ref)
+        self._init(config=config, adapter=adapter, provider_configs=tuple(provider_configs))
 
 
-@dataclass(frozen=True)
-class EnvDetector:
+class EnvDetector(_Record):
     """Picks a provider config from environment variables for ``Provider.from_env()``.
 
     Detectors run in ascending ``priority``; the first that returns a config wins. The
@@ -174,16 +239,28 @@ class EnvDetector:
     :param config: the provider config class (or its ``"module:Class"`` path).
     """
 
+    _fields = ("name", "priority", "detect", "variables", "config")  # constructor order
+    __slots__ = _fields
     name: str
     priority: int
-    detect: Callable[[Mapping[str, str]], ProviderConfig | None] | None = None
-    variables: tuple[str, ...] = field(default=())
-    config: type[ProviderConfig] | str | None = None
+    detect: Callable[[Mapping[str, str]], ProviderConfig | None] | None
+    variables: tuple[str, ...]
+    config: type[ProviderConfig] | str | None
 
-    def __post_init__(self) -> None:
-        if self.detect is None and self.config is None:
-            raise ValueError(f"EnvDetector {self.name!r} needs config= or detect=")
-        _check_refs(self, config=self.config)
+    def __init__(
+        self,
+        name: str,
+        priority: int,
+        detect: Callable[[Mapping[str, str]], ProviderConfig | None] | None = None,
+        variables: tuple[str, ...] = (),
+        config: type[ProviderConfig] | str | None = None,
+    ) -> None:
+        if detect is None and config is None:
+            raise ValueError(f"EnvDetector {name!r} needs config= or detect=")
+        _check_refs(self, config=config)
+        self._init(
+            name=name, priority=priority, detect=detect, variables=tuple(variables), config=config
+        )
 
     def __call__(self, environ: Mapping[str, str]) -> ProviderConfig | None:
         """The config this detector picks for ``environ``, or None."""
@@ -195,8 +272,7 @@ class EnvDetector:
         return config_cls.from_env(environ)
 
 
-@dataclass(frozen=True)
-class PulumiEmitterSpec:
+class PulumiEmitterSpec(_Record):
     """Renders the compiler's resource graph for one config type.
 
     :param provider_config: a provider config class (the emitter is then a
@@ -205,11 +281,18 @@ class PulumiEmitterSpec:
     :param emitter: the emitter class.
     """
 
+    _fields = ("provider_config", "emitter")  # constructor order
+    __slots__ = _fields
     provider_config: type[ProviderConfig] | type[ExecutorConfig] | str
     emitter: type | str
 
-    def __post_init__(self) -> None:
-        _check_refs(self, provider_config=self.provider_config, emitter=self.emitter)
+    def __init__(
+        self,
+        provider_config: type[ProviderConfig] | type[ExecutorConfig] | str,
+        emitter: type | str,
+    ) -> None:
+        _check_refs(self, provider_config=provider_config, emitter=emitter)
+        self._init(provider_config=provider_config, emitter=emitter)
 
 
 #: What ``glacier_configs`` returns: config classes or their ``"module:Class"`` paths.
