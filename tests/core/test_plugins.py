@@ -28,7 +28,8 @@ from glacier.plugins import (
     PulumiEmitterSpec,
     hookimpl,
 )
-from glacier.plugins.host import InstalledPlugin, PluginHost
+from glacier.plugins.discovery import InstalledPlugin
+from glacier.plugins.host import PluginHost
 from glacier.plugins.registry import close_names
 from glacier.plugins.specs import class_key, load_ref
 
