@@ -200,8 +200,8 @@ def summarize(results: dict[str, list[dict[str, Any]]]) -> tuple[list[Figure], d
     figures: list[Figure] = []
     for key, label, unit, target in (
         ("total_ms", "time in script", "ms", 30.0),
-        ("cpu_ms", "process CPU time", "ms", None),
-        ("wall_ms", "process wall time", "ms", None),
+        # (process wall time is not compared: the Glacier child goes on to time warm runs)
+        ("cpu_ms", "process CPU time until done", "ms", None),
         ("maxrss_mb", "peak RSS", "MiB", 10.0),
     ):
         g, p, f = _stat(gla, key, unit), _stat(pol, key, unit), _stat(pyd, key, unit)
@@ -269,7 +269,7 @@ def summarize(results: dict[str, list[dict[str, Any]]]) -> tuple[list[Figure], d
         old = results["glacier_before"]
         for key, label, unit in (
             ("total_ms", "time in script", "ms"),
-            ("cpu_ms", "process CPU time", "ms"),
+            ("cpu_ms", "process CPU time until done", "ms"),
             ("maxrss_mb", "peak RSS", "MiB"),
         ):
             b, f = _stat(old, key, unit), _stat(pyd, key, unit)
