@@ -77,9 +77,20 @@ def py_literal(value: Any) -> str:
     return _render(value, 0, LINE_LENGTH)
 
 
+#: The custom-code marker word (``glacier.compiler.injector``), in any spacing or case.
+_MARKER_WORD = re.compile(r"glacier\s*:\s*custom-code", re.IGNORECASE)
+
+
 def py_comment(text: str) -> str:
-    """One comment line: newlines and other control characters are neutralised."""
+    """One comment line: newlines and other control characters are neutralised, and the
+    injector's marker word ``glacier:custom-code`` is defused (``glacier custom-code``), so
+    no user text in a comment can ever forge a custom-code region marker."""
     clean = "".join(ch if ch.isprintable() else " " for ch in str(text))
+    while True:
+        defused = _MARKER_WORD.sub("glacier custom-code", clean)
+        if defused == clean:
+            break
+        clean = defused
     return "# " + clean.strip()
 
 
