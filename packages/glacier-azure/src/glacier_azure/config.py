@@ -10,7 +10,12 @@ from typing import ClassVar, Literal, Self
 
 from pydantic import Field, SecretStr, field_validator
 
+from glacier.compiler.checks import check_include, check_requirement
 from glacier.models import BucketConfig, ExecutorConfig, ProviderConfig, ServerlessConfig
+
+#: Azure's resource group rule: 1-90 letters, digits, '_', '-', '.', '(' and ')' (Unicode
+#: letters and digits included), not ending with '.'. Used with ``fullmatch``.
+_RESOURCE_GROUP = re.compile(r"[-\w.()]{1,90}")
 
 
 class AzureConfig(ProviderConfig):
@@ -47,6 +52,16 @@ class AzureConfig(ProviderConfig):
         if value is not None and not re.fullmatch(r"[a-z0-9]{3,24}", value):
             raise ValueError(
                 "storage_account must be 3-24 lowercase letters and digits (Azure's rule)"
+            )
+        return value
+
+    @field_validator("resource_group")
+    @classmethod
+    def _resource_group(cls, value: str | None) -> str | None:
+        if value is not None and (not _RESOURCE_GROUP.fullmatch(value) or value.endswith(".")):
+            raise ValueError(
+                f"{value[:100]!r} is not an Azure resource group name: 1-90 letters, digits, "
+                "'_', '-', '.', '(' or ')', not ending with '.'"
             )
         return value
 
@@ -114,6 +129,12 @@ class AzureFunctionConfig(ServerlessConfig):
     environment: dict[str, str] = {}
     app_insights: bool = True
     requirements: list[str] = []
+    include: list[str] = Field(
+        default=[],
+        description="Globs of data files to pack with the handler's Python sources, relative "
+        "to the folder holding its top-level module (e.g. 'mypkg/models/*.onnx'). Dotfiles "
+        "and key/credential files are never packed.",
+    )
     app_name: str | None = Field(
         default=None, description="Function app name (default: the function name)."
     )
@@ -127,6 +148,16 @@ class AzureFunctionConfig(ServerlessConfig):
         description="Function key sent as x-functions-key; default GLACIER_FUNCTION_KEY_<NAME>, "
         "else AZURE_FUNCTIONS_KEY.",
     )
+
+    @field_validator("requirements")
+    @classmethod
+    def _requirements(cls, value: list[str]) -> list[str]:
+        return [check_requirement(v, "requirements entry") for v in value]
+
+    @field_validator("include")
+    @classmethod
+    def _include(cls, value: list[str]) -> list[str]:
+        return [check_include(v, "include pattern") for v in value]
 
 
 class SynapseConfig(ExecutorConfig):

@@ -114,8 +114,9 @@ def emit_function(emitter: AwsEmitter, function: IRCompute, role: str, out: Prog
         resource.handler_ref,
         cfg.requirements,
         files=[(LAMBDA_ENTRY, lambda_wrapper(resource.handler_ref))],
+        include=cfg.include,
     )
-    emitter.ir.build.packages.append(spec)
+    emitter.ir.build.add_package(spec)
     fn_name = resource.function_name
     group, logs = _log_group(function, role, f"/aws/lambda/{fn_name}", cfg.log_retention_days, out)
     deps = [group, logs]
@@ -297,7 +298,9 @@ def _upload_entry(
     from glacier.spark.package import entrypoint_source
 
     path = f"build/{safe_name(executor.name)}/glacier_entrypoint.py"
-    emitter.ir.build.files.append(BuildFile(path, entrypoint_source()))
+    emitter.ir.build.files.append(
+        BuildFile(path, entrypoint_source(), owner=f"executor {executor.name!r}")
+    )
     bucket_var = out.ref(f"bucket:{staging.key}")
     return out.resource(
         "aws.s3.BucketObjectv2",

@@ -105,8 +105,9 @@ def emit_function(
             ("host.json", host_json(cfg.timeout_seconds)),
         ],
         wrapper_requirements=[FUNCTIONS_REQUIREMENT],
+        include=cfg.include,
     )
-    emitter.ir.build.packages.append(spec)
+    emitter.ir.build.add_package(spec)
     rg = emitter.resource_group(provider, out)
     app_name = cfg.app_name or resource.function_name
     account = emit_account(
