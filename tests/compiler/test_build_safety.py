@@ -89,6 +89,18 @@ def test_colliding_build_names_are_refused_at_compile(handler_pkg: Path, tmp_pat
         flow.compile(PulumiCompiler())
 
 
+def test_lambda_names_aws_would_refuse_are_refused_at_compile(handler_pkg: Path) -> None:
+    provider = Provider(AwsConfig(region="us-east-1"))
+    fn = provider.serverless("score*v1", "shop.handlers:handle", name="scorer")
+
+    @pipeline(name="lambda-name")
+    def flow() -> None:
+        call(fn)
+
+    with pytest.raises(CompilerError, match="not a Lambda function name"):
+        flow.compile(PulumiCompiler())
+
+
 # -- item 6: what a package holds ------------------------------------------------------------
 def test_package_holds_sources_and_declared_data_never_secrets(
     handler_pkg: Path, tmp_path: Path

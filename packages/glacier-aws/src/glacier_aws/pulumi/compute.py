@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from glacier._version import __version__
 from glacier.compiler.emitter import STAGING_PREFIX
+from glacier.compiler.errors import CompilerError
 from glacier.compiler.ir import IRBucket, IRCompute
 from glacier.compiler.package import BuildFile, loader_lines, make_package, safe_name
 from glacier.compiler.program import ProgramWriter
@@ -31,6 +32,10 @@ LAMBDA_HANDLER = "glacier_handler.handler"
 VPC_ACCESS_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaENIManagementAccess"
 ENTRY_KEY = f"{STAGING_PREFIX}_entrypoint/glacier_entrypoint.py"
 GLUE_LOG_RETENTION_DAYS = 30
+#: CloudWatch log group names (their ARNs reach IAM policies: no wildcards can slip in).
+_LOG_GROUP = re.compile(r"[.\-_/#A-Za-z0-9]{1,512}")
+#: Lambda function names Glacier creates.
+_LAMBDA_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def lambda_wrapper(handler_ref: str) -> str:
@@ -85,6 +90,12 @@ def _log_group(
     out: ProgramWriter,
     stream_prefix: str = "",
 ) -> tuple[str, str]:
+    if not _LOG_GROUP.fullmatch(name):
+        raise CompilerError(
+            f"{compute.kind.capitalize()} {compute.name!r} would log to {name[:120]!r}, which "
+            "is not a CloudWatch log group name (letters, digits, '.', '-', '_', '/', '#'); "
+            "rename it."
+        )
     group = out.resource(
         "aws.cloudwatch.LogGroup",
         f"{compute.name}-logs",
@@ -118,6 +129,11 @@ def emit_function(emitter: AwsEmitter, function: IRCompute, role: str, out: Prog
     )
     emitter.ir.build.add_package(spec)
     fn_name = resource.function_name
+    if not _LAMBDA_NAME.fullmatch(str(fn_name)):
+        raise CompilerError(
+            f"Function {function.name!r}: {str(fn_name)[:80]!r} is not a Lambda function name "
+            "(1-64 letters, digits, '-' or '_'); pass another function_name."
+        )
     group, logs = _log_group(function, role, f"/aws/lambda/{fn_name}", cfg.log_retention_days, out)
     deps = [group, logs]
     if cfg.vpc is not None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from glacier.compiler.errors import ConflictingConfigError
+from glacier.compiler.errors import CompilerError, ConflictingConfigError
 from glacier.compiler.ir import IRBucket, IRProvider
 from glacier.compiler.program import HookTarget, ProgramWriter
 from glacier.compiler.pyrender import Call, Expr
 from glacier.escape_hatch import AdvancedStorageConfig
 from glacier_aws.config import S3Config, S3LifecycleRule
+from glacier_aws.naming import validate_s3_bucket_name
 from glacier_aws.pulumi import policy
 from glacier_aws.pulumi.tiers import s3_class
 
@@ -19,6 +20,16 @@ if TYPE_CHECKING:
 S3 = "aws.s3."
 
 
+def checked_bucket_name(name: str) -> str:
+    """``name`` if S3 accepts it, else :class:`CompilerError` (bucket names reach ARNs in
+    IAM policies, so one that S3 would refuse is refused here, before anything is written)."""
+    try:
+        validate_s3_bucket_name(name)
+    except ValueError as exc:
+        raise CompilerError(f"S3 bucket name {str(name)[:80]!r}: {exc}.") from None
+    return name
+
+
 def describe(bucket: IRBucket) -> str:
     parts = [f"{n!r} ({p or '/'})" for n, p in zip(bucket.names, bucket.paths, strict=True)]
     return f"Glacier bucket {', '.join(parts)} -> S3 bucket {bucket.bucket_name!r}"
@@ -26,6 +37,7 @@ def describe(bucket: IRBucket) -> str:
 
 def emit_bucket(emitter: AwsEmitter, bucket: IRBucket, out: ProgramWriter) -> None:
     """Every resource of one S3 bucket (and its replica, if replicated)."""
+    checked_bucket_name(bucket.bucket_name)
     cfg: S3Config = bucket.config or S3Config()
     adv: AdvancedStorageConfig | None = bucket.advanced
     origin = describe(bucket)
