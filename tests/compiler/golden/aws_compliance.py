@@ -409,10 +409,7 @@ glacier_data_tls_only = aws.s3.BucketPolicy(
                     "Effect": "Deny",
                     "Principal": "*",
                     "Action": "s3:*",
-                    "Resource": [
-                        glacier_data.arn,
-                        pulumi.Output.concat(glacier_data.arn, "/*"),
-                    ],
+                    "Resource": [glacier_data.arn, pulumi.Output.concat(glacier_data.arn, "/*")],
                     "Condition": {"Bool": {"aws:SecureTransport": "false"}},
                 },
             ],
@@ -480,10 +477,7 @@ etl_access = aws.iam.RolePolicy(
                     "Sid": "Write2Objects",
                     "Effect": "Allow",
                     "Action": ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:PutObject"],
-                    "Resource": pulumi.Output.concat(
-                        glacier_data.arn,
-                        "/curated/daily.parquet*",
-                    ),
+                    "Resource": pulumi.Output.concat(glacier_data.arn, "/curated/daily.parquet*"),
                 },
                 {
                     "Sid": "Read3Objects",

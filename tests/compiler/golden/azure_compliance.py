@@ -391,12 +391,12 @@ etl_read_compliance_data = azure_native.authorization.RoleAssignment(
     ),
     scope=compliance_data_container.id,
     condition=(
-        "((!(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/c"
-        "ontainers/blobs/read'} AND NOT SubOperationMatches{'Blob.List'})) OR "
+        "((!(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read'} "
+        "AND NOT SubOperationMatches{'Blob.List'})) OR "
         "(@Resource[Microsoft.Storage/storageAccounts/blobServices/containers/blobs:path] "
         "StringStartsWith 'raw/events/')) AND "
-        "((!(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/c"
-        "ontainers/blobs/read'} AND SubOperationMatches{'Blob.List'})) OR "
+        "((!(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read'} "
+        "AND SubOperationMatches{'Blob.List'})) OR "
         "(@Request[Microsoft.Storage/storageAccounts/blobServices/containers/blobs:prefix] "
         "StringStartsWith 'raw/events/'))"
     ),
@@ -433,11 +433,10 @@ etl_write_compliance_data = azure_native.authorization.RoleAssignment(
     condition=(
         "(!(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/contai"
         "ners/blobs/add/action'} OR "
-        "ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/cont"
-        "ainers/blobs/delete'} OR "
-        "ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/cont"
-        "ainers/blobs/write'})) OR "
-        "(@Resource[Microsoft.Storage/storageAccounts/blobServices/containers/blobs:path] "
+        "ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/delete'} "
+        "OR "
+        "ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write'})) "
+        "OR (@Resource[Microsoft.Storage/storageAccounts/blobServices/containers/blobs:path] "
         "StringStartsWith 'records/')"
     ),
     condition_version="2.0",

@@ -185,9 +185,10 @@ def _flat(value: Any) -> str:
 
 def _split_string(value: str, column: int, width: int, level: int) -> str | None:
     """A long string as parenthesised implicit concatenation, one chunk per line (each
-    chunk is escaped on its own, so the value is unchanged)."""
+    chunk is escaped on its own, so the value is unchanged). A string that fits on a line
+    of its own is one parenthesised chunk (what ruff keeps)."""
     inner = INDENT * (level + 1)
-    room = max(width - len(inner) - 2, 20)
+    room = max(LINE_LENGTH - len(inner), 20)  # a chunk line holds no trailing comma
     chunks: list[str] = []
     rest = value
     while rest:
@@ -197,7 +198,7 @@ def _split_string(value: str, column: int, width: int, level: int) -> str | None
             piece = piece[: cut + 1] if cut > 0 else piece[: max(len(piece) * 3 // 4, 1)]
         chunks.append(piece)
         rest = rest[len(piece) :]
-    if len(chunks) < 2:
+    if not chunks:
         return None
     body = "\n".join(inner + _str_literal(c) for c in chunks)
     return f"(\n{body}\n{INDENT * level})"
@@ -217,6 +218,6 @@ def _render(value: Any, column: int, width: int, level: int = 0) -> str:
     lines = [open_]
     for prefix, item in items:
         head = inner + prefix
-        lines.append(head + _render(item, len(head), width - 1, level + 1) + ",")
+        lines.append(head + _render(item, len(head), LINE_LENGTH - 1, level + 1) + ",")
     lines.append(INDENT * level + close)
     return "\n".join(lines)
