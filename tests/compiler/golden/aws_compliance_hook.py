@@ -650,11 +650,105 @@ etl_entrypoint = aws.s3.BucketObjectv2(
     opts=pulumi.ResourceOptions(provider=aws_us_east_1),
 )
 
-# Log group of executor 'etl' (30 days retention)
+# Key of 'etl': CloudWatch logs and job bookmarks (rotated yearly)
+etl_glue_key = aws.kms.Key(
+    "etl-glue-key",
+    description="Glue job logs and bookmarks of Glacier executor etl",
+    enable_key_rotation=True,
+    deletion_window_in_days=30,
+    policy=pulumi.Output.json_dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "AccountControlsTheKey",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                    "Action": "kms:*",
+                    "Resource": "*",
+                },
+                {
+                    "Sid": "CloudWatchLogsForTheJobLogGroup",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "logs.us-east-1.amazonaws.com"},
+                    "Action": [
+                        "kms:Decrypt*",
+                        "kms:Describe*",
+                        "kms:Encrypt*",
+                        "kms:GenerateDataKey*",
+                        "kms:ReEncrypt*",
+                    ],
+                    "Resource": "*",
+                    "Condition": {
+                        "ArnLike": {
+                            "kms:EncryptionContext:aws:logs:arn": (
+                                "arn:aws:logs:us-east-1:123456789012:log-group:/aws-glu"
+                                "e/jobs/glacier-etl"
+                            ),
+                        },
+                    },
+                },
+            ],
+        },
+    ),
+    tags={"team": "data-platform", "env": "prod"},
+    opts=pulumi.ResourceOptions(provider=aws_us_east_1),
+)
+
+# Glue security configuration: S3 SSE-S3, CloudWatch logs SSE-KMS, bookmarks CSE-KMS
+etl_security = aws.glue.SecurityConfiguration(
+    "etl-security",
+    name="glacier-etl",
+    encryption_configuration=aws.glue.SecurityConfigurationEncryptionConfigurationArgs(
+        s3_encryption=aws.glue.SecurityConfigurationEncryptionConfigurationS3EncryptionArgs(
+            s3_encryption_mode="SSE-S3",
+        ),
+        cloudwatch_encryption=aws.glue.SecurityConfigurationEncryptionConfigurationCloudwatchEncryptionArgs(
+            cloudwatch_encryption_mode="SSE-KMS",
+            kms_key_arn=etl_glue_key.arn,
+        ),
+        job_bookmarks_encryption=aws.glue.SecurityConfigurationEncryptionConfigurationJobBookmarksEncryptionArgs(
+            job_bookmarks_encryption_mode="CSE-KMS",
+            kms_key_arn=etl_glue_key.arn,
+        ),
+    ),
+    opts=pulumi.ResourceOptions(provider=aws_us_east_1),
+)
+
+# 'etl' may use its key and attach it to its own log group only
+etl_glue_encryption = aws.iam.RolePolicy(
+    "etl-glue-encryption",
+    role=etl_role.id,
+    policy=pulumi.Output.json_dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "UseJobKey",
+                    "Effect": "Allow",
+                    "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
+                    "Resource": etl_glue_key.arn,
+                },
+                {
+                    "Sid": "EncryptJobLogGroup",
+                    "Effect": "Allow",
+                    "Action": ["logs:AssociateKmsKey"],
+                    "Resource": (
+                        "arn:aws:logs:us-east-1:123456789012:log-group:/aws-glue/jobs/glacier-etl"
+                    ),
+                },
+            ],
+        },
+    ),
+    opts=pulumi.ResourceOptions(provider=aws_us_east_1),
+)
+
+# Log group of executor 'etl' (30 days retention, KMS-encrypted)
 etl_log_group = aws.cloudwatch.LogGroup(
     "etl-logs",
     name="/aws-glue/jobs/glacier-etl",
     retention_in_days=30,
+    kms_key_id=etl_glue_key.arn,
     tags={"team": "data-platform", "env": "prod"},
     opts=pulumi.ResourceOptions(provider=aws_us_east_1),
 )
@@ -686,7 +780,7 @@ etl_logs_policy = aws.iam.RolePolicy(
 )
 
 # Glacier executor 'etl': Glue job 'glacier-etl' running Glacier's entry script as its own role
-# 2 x G.1X, Glue 4.0, timeout 60 min
+# 2 x G.1X, Glue 4.0, timeout 60 min, logs and bookmarks encrypted
 etl_job = aws.glue.Job(
     "etl",
     name="glacier-etl",
@@ -711,10 +805,17 @@ etl_job = aws.glue.Job(
         "--enable-continuous-cloudwatch-log": "true",
         "--continuous-log-logGroup": "/aws-glue/jobs/glacier-etl",
     },
+    security_configuration=etl_security.name,
     tags={"team": "data-platform", "env": "prod"},
     opts=pulumi.ResourceOptions(
         provider=aws_us_east_1,
-        depends_on=[etl_entrypoint, etl_log_group, etl_logs_policy, etl_staging_policy],
+        depends_on=[
+            etl_entrypoint,
+            etl_glue_encryption,
+            etl_log_group,
+            etl_logs_policy,
+            etl_staging_policy,
+        ],
     ),
 )
 

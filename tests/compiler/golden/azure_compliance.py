@@ -88,7 +88,7 @@ glcomplianceazf08ac27f_encryption_key_user = azure_native.authorization.RoleAssi
     opts=pulumi.ResourceOptions(provider=azure_westeurope),
 )
 
-# Storage account of azure-westeurope: TLS 1.2+, HTTPS only, no public blob access
+# Storage account of azure-westeurope: TLS 1.2+, HTTPS only, no public blob access, Entra ID only
 glcomplianceazf08ac27f_account = azure_native.storage.StorageAccount(
     "glcomplianceazf08ac27f",
     account_name="glcomplianceazf08ac27f",
@@ -102,6 +102,12 @@ glcomplianceazf08ac27f_account = azure_native.storage.StorageAccount(
     allow_cross_tenant_replication=False,
     minimum_tls_version="TLS1_2",
     enable_https_traffic_only=True,
+    allow_shared_key_access=False,
+    default_to_o_auth_authentication=True,
+    network_rule_set=azure_native.storage.NetworkRuleSetArgs(
+        default_action="Allow",
+        bypass="AzureServices, Logging, Metrics",
+    ),
     identity=azure_native.storage.IdentityArgs(
         type="UserAssigned",
         user_assigned_identities=[glcomplianceazf08ac27f_encryption.id],
@@ -291,6 +297,12 @@ glcompliancedr60126926_account = azure_native.storage.StorageAccount(
     allow_cross_tenant_replication=False,
     minimum_tls_version="TLS1_2",
     enable_https_traffic_only=True,
+    allow_shared_key_access=False,
+    default_to_o_auth_authentication=True,
+    network_rule_set=azure_native.storage.NetworkRuleSetArgs(
+        default_action="Allow",
+        bypass="AzureServices, Logging, Metrics",
+    ),
     identity=azure_native.storage.IdentityArgs(
         type="UserAssigned",
         user_assigned_identities=[glcompliancedr60126926_encryption.id],

@@ -4,7 +4,9 @@ Every function gets its code package (``build/<name>.zip``, see
 :mod:`glacier.compiler.package`), a CloudWatch log group with retention and a logs policy
 scoped to that log group. Every executor with a staging bucket gets read/write on exactly
 the staging prefix; Glue executors get the entry script uploaded to the staging bucket and a
-``glue.Job`` whose worker type, count, version and timeout come from :class:`GlueConfig`.
+``glue.Job`` whose worker type, count, version and timeout come from :class:`GlueConfig`,
+with a security configuration encrypting its logs and bookmarks
+(:mod:`glacier_aws.pulumi.glue_security`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from glacier.compiler.program import ProgramWriter
 from glacier.compiler.pyrender import Call, Expr, py_comment
 from glacier_aws.config import GlueConfig, LambdaConfig
 from glacier_aws.pulumi import policy
+from glacier_aws.pulumi.glue_security import emit_glue_encryption
 
 if TYPE_CHECKING:
     from glacier_aws.pulumi.emitter import AwsEmitter
@@ -82,6 +85,16 @@ def logs_policy(log_group: str, stream_prefix: str = "") -> Call:
     )
 
 
+def check_log_group(compute: IRCompute, name: str) -> None:
+    """Refuse a log group name CloudWatch would refuse (its ARN reaches IAM policies)."""
+    if not _LOG_GROUP.fullmatch(name):
+        raise CompilerError(
+            f"{compute.kind.capitalize()} {compute.name!r} would log to {name[:120]!r}, which "
+            "is not a CloudWatch log group name (letters, digits, '.', '-', '_', '/', '#'); "
+            "rename it."
+        )
+
+
 def _log_group(
     compute: IRCompute,
     role: str,
@@ -89,18 +102,20 @@ def _log_group(
     retention: int,
     out: ProgramWriter,
     stream_prefix: str = "",
+    kms_key: str | None = None,
 ) -> tuple[str, str]:
-    if not _LOG_GROUP.fullmatch(name):
-        raise CompilerError(
-            f"{compute.kind.capitalize()} {compute.name!r} would log to {name[:120]!r}, which "
-            "is not a CloudWatch log group name (letters, digits, '.', '-', '_', '/', '#'); "
-            "rename it."
-        )
+    check_log_group(compute, name)
     group = out.resource(
         "aws.cloudwatch.LogGroup",
         f"{compute.name}-logs",
-        {"name": name, "retention_in_days": retention, "tags": compute.tags or None},
-        comment=f"Log group of {compute.kind} {compute.name!r} ({retention} days retention)",
+        {
+            "name": name,
+            "retention_in_days": retention,
+            "kms_key_id": Expr(f"{kms_key}.arn") if kms_key else None,
+            "tags": compute.tags or None,
+        },
+        comment=f"Log group of {compute.kind} {compute.name!r} ({retention} days retention"
+        + (", KMS-encrypted)" if kms_key else ")"),
         provider=compute.provider,
         var_hint=f"{compute.name}_log_group",
     )
@@ -265,8 +280,11 @@ def emit_glue(
         )
         deps.append(entry)
     job_name = f"glacier-{executor.name}"
+    log_name = f"/aws-glue/jobs/{job_name}"
+    check_log_group(executor, log_name)
+    key, security, key_grant = emit_glue_encryption(executor, role, log_name, out)
     group, logs = _log_group(
-        executor, role, f"/aws-glue/jobs/{job_name}", GLUE_LOG_RETENTION_DAYS, out, "jr_"
+        executor, role, log_name, GLUE_LOG_RETENTION_DAYS, out, "jr_", kms_key=key
     )
     arguments: dict[str, str] = {
         "--job-language": "python",
@@ -291,16 +309,17 @@ def emit_glue(
             "timeout": cfg.timeout_minutes,
             "max_retries": cfg.max_retries,
             "default_arguments": arguments,
+            "security_configuration": Expr(f"{security}.name"),
             "tags": executor.tags or None,
         },
         comment=[
             f"Glacier executor {executor.name!r}: Glue job {job_name!r} running Glacier's "
             "entry script as its own role",
             f"{cfg.num_workers} x {cfg.worker_type}, Glue {cfg.glue_version}, "
-            f"timeout {cfg.timeout_minutes} min",
+            f"timeout {cfg.timeout_minutes} min, logs and bookmarks encrypted",
         ],
         provider=executor.provider,
-        depends_on=[*deps, group, logs],
+        depends_on=[*deps, group, logs, key_grant],
         var_hint=f"{executor.name}_job",
     )
     out.export(f"executor {executor.name} glue job", Expr(f"{var}.name"))

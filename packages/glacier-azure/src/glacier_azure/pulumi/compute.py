@@ -415,7 +415,9 @@ def emit_synapse(
         provider,
         out,
         name=account_name(None, f"{cfg.workspace_name}lake", provider.key),
-        cfg=BlobConfig(hierarchical_namespace=True),
+        # Shared keys stay allowed on the workspace's own lake: Synapse without them is not
+        # verified (docs/clouds/azure.md, "Secure defaults").
+        cfg=BlobConfig(hierarchical_namespace=True, allow_shared_key_access=True),
         comment=f"Data lake of Synapse workspace {cfg.workspace_name!r} (ADLS Gen2)",
     )
     filesystem = out.resource(
