@@ -23,6 +23,7 @@ from glacier import Provider
 from glacier.config import AwsConfig
 from glacier_aws import log_redaction
 from glacier_aws.credentials import aws_client
+from glacier_aws.storage import S3BucketAdapter
 from tests.storage.storage_servers import Server, create_s3_bucket, start_moto
 
 SECRET = "glacier-log-secret-Zq93kLmN0pQ"
@@ -92,7 +93,9 @@ def test_s3_adapter_filesystem_never_logs_the_session_token(
 ) -> None:
     provider = Provider(_config(moto))
     bucket = provider.bucket(BUCKET, path="events/", name="events")
-    bucket._get_adapter().filesystem().ls(BUCKET)
+    adapter = bucket._get_adapter()
+    assert isinstance(adapter, S3BucketAdapter)
+    adapter.filesystem().ls(BUCKET)
     text = "\n".join(_messages(debug_logs))
     assert "X-Amz-Security-Token" in text or "x-amz-security-token" in text
     assert TOKEN not in text and SECRET not in text

@@ -15,6 +15,7 @@ from typing import Any
 from glacier.compiler.ir import IRCompute
 from glacier.compiler.program import ProgramWriter
 from glacier.compiler.pyrender import Call, Expr
+from glacier_aws.config import AwsConfig
 from glacier_aws.pulumi import policy
 
 GLUE = "aws.glue.SecurityConfiguration"
@@ -29,10 +30,16 @@ def partition(region: str) -> str:
     return "aws"
 
 
+def _config(compute: IRCompute) -> AwsConfig:
+    config = compute.provider.config
+    assert isinstance(config, AwsConfig)
+    return config
+
+
 def account_id(compute: IRCompute, out: ProgramWriter) -> Any:
     """The account id: ``AwsConfig.account_id``, else ``get_caller_identity`` (once per
     provider)."""
-    config = compute.provider.config
+    config = _config(compute)
     if config.account_id:
         return config.account_id
     ref = f"caller:{compute.provider.key}"
@@ -66,7 +73,7 @@ def emit_glue_encryption(
 ) -> tuple[str, str, str]:
     """The job's KMS key, its security configuration and the role's use of the key.
     Returns ``(key var, security configuration var, grant var)``."""
-    config = executor.provider.config
+    config = _config(executor)
     region, part = config.region, partition(config.region)
     account = account_id(executor, out)
     group_arn = _arn(
