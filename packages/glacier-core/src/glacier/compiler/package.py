@@ -104,6 +104,10 @@ class PackageSpec:
     contents: tuple[PackedFile, ...] = ()
     left_out: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        if not self.contents:  # built directly, not by make_package: sources only
+            object.__setattr__(self, "contents", tuple(source_files(self.source)))
+
     @property
     def packed(self) -> list[str]:
         """Every path inside the zip, sorted."""
