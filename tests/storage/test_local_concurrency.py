@@ -60,7 +60,9 @@ def temp_entries(root: Path) -> list[str]:
 def versions(base: Path, path: str) -> list[str]:
     """A dataset's version folders (committed or not)."""
     state = base / "lake" / path / ".glacier" / "parquet"
-    return sorted(p.name for p in state.iterdir() if p.is_dir()) if state.exists() else []
+    if not state.exists():
+        return []
+    return sorted(p.name for p in state.iterdir() if p.is_dir() and not p.is_symlink())
 
 
 def bucket(base: Path, path: str):  # type: ignore[no-untyped-def]
@@ -206,7 +208,7 @@ class SlowWriter:
 def leftovers(base: Path, path: str) -> list[str]:
     """What killed writers of ``path`` left: temp files, or uncommitted versions."""
     if path.endswith("/"):
-        current = (base / "lake" / path / ".glacier" / "parquet" / "CURRENT").read_text().strip()
+        current = os.readlink(base / "lake" / path / ".glacier" / "parquet" / "CURRENT")
         return [v for v in versions(base, path) if v != current]
     return temp_entries(base)
 

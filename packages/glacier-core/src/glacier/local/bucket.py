@@ -42,10 +42,17 @@ class LocalBucketAdapter(BucketAdapter):
 
     @property
     def root(self) -> Path:
-        """The bucket's folder (absolute, not resolved)."""
+        """The bucket's folder (absolute, not resolved; a relative base path follows the
+        working directory, so only an absolute one is cached)."""
+        cached: Path | None = getattr(self, "_root", None)
+        if cached is not None:
+            return cached
         config = self.provider.config
         assert isinstance(config, LocalConfig)
-        return bucket_root(config.base_path, self.resource.bucket_name)
+        root = bucket_root(config.base_path, self.resource.bucket_name)
+        if config.base_path.is_absolute():
+            self._root = root
+        return root
 
     @property
     def local_path(self) -> Path:

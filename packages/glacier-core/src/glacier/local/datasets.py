@@ -3,7 +3,7 @@
 Layout of a dataset at prefix ``P`` (``P`` is a folder of the bucket; the bucket root for
 ``path="/"``)::
 
-    P/.glacier/<format>/CURRENT     id of the committed version (replaced with os.replace)
+    P/.glacier/<format>/CURRENT     symlink to the committed version (replaced atomically)
     P/.glacier/<format>/<id>/       one version: the files of one write (hive folders inside)
     P/meta.csv, P/_state/, ...      everything else under P is left alone
 
@@ -155,21 +155,21 @@ def data_files(version: Path, fmt: Format) -> list[Path]:
 
 
 def commit(version: tempfiles.Held) -> None:
-    """Publish ``version`` as the committed one: write the pointer aside, fsync, rename."""
+    """Publish ``version`` as the committed one: a new ``CURRENT`` symlink renamed over the
+    old one.
+
+    A symlink's short target lives in its inode, so the pointer needs no fsync of its own:
+    the filesystem journals it with the rename, and after a power loss ``CURRENT`` names the
+    old or the new version, never garbage. The data files were fsynced before."""
     state = version.path.parent
     vid = version.path.name
     temp = state / f".{POINTER}.{vid}.tmp"
-    with open(temp, "x", encoding="ascii") as fh:
-        fh.write(vid + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
+    os.symlink(vid, temp)
     try:
         os.replace(temp, state / POINTER)
     except BaseException:
         tempfiles.remove(temp)
         raise
-    with contextlib.suppress(OSError):  # durability of the rename; the commit already holds
-        tempfiles.fsync_path(state)
 
 
 def tidy(prefix: Path, fmt: Format) -> None:

@@ -6,8 +6,8 @@ What a writer leaves when it is killed:
 * a dataset's uncommitted version folder ``<prefix>/.glacier/<format>/<id>``, or a superseded
   version a committed writer had no time to remove, or a pointer temp ``.CURRENT.<id>.tmp``;
 * in the microseconds between creating and locking: the same names ending in ``.new``;
-* from Glacier versions before 0.x: ``.<name>.<uuid>.tmp`` files or folders and
-  ``.<name>.<uuid>.old`` folders (no lock).
+* from earlier Glacier releases (before versioned datasets): ``.<name>.<uuid>.tmp`` files or
+  folders and ``.<name>.<uuid>.old`` folders (no lock).
 
 Entries whose lock is free are provably abandoned and removed; entries without a lock to
 test (``.new`` and old-version leftovers) only when older than
@@ -24,7 +24,7 @@ from pathlib import Path
 from glacier.local import tempfiles
 from glacier.local.tempfiles import NEW, UNPROVABLE_AGE
 
-#: Glacier's state folder inside a dataset prefix, and the pointer to the committed version.
+#: Glacier's state folder inside a dataset prefix, and the symlink to the committed version.
 STATE = ".glacier"
 POINTER = "CURRENT"
 
@@ -47,10 +47,10 @@ class Leftover:
 def read_pointer(state: Path) -> str | None:
     """The committed version id of a dataset's state folder, or None."""
     try:
-        text = (state / POINTER).read_text(encoding="ascii").strip()
-    except (FileNotFoundError, NotADirectoryError, UnicodeDecodeError):
+        target = os.readlink(state / POINTER)
+    except OSError:
         return None
-    return text if VERSION.fullmatch(text) else None
+    return target if VERSION.fullmatch(target) else None
 
 
 def sweep_state(state: Path, *, older_than: float = 0.0, dry_run: bool = False) -> list[Leftover]:
