@@ -337,3 +337,12 @@ def test_user_errors_in_the_written_plan_are_not_wrapped(provider: Provider) -> 
     with pytest.raises(pl.exceptions.ColumnNotFoundError):
         bucket.write(pl.LazyFrame({"a": [1]}).select("missing"))
     assert not bucket.exists()
+
+
+@pytest.mark.parametrize("name", ["lake\n", "la\x00ke", "\ud800", "x" * 256, "..", "a/b"])
+def test_bad_local_bucket_names_are_refused(provider: Provider, base: Path, name: str) -> None:
+    from glacier.errors import InvalidBucketNameError
+
+    with pytest.raises(InvalidBucketNameError, match="Invalid bucket name"):
+        provider.bucket(name, path="t.parquet")
+    assert not base.exists()
