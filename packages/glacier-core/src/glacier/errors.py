@@ -50,6 +50,15 @@ class InvalidBucketNameError(ResourceError):
     """A bucket name breaks its cloud's naming rules."""
 
 
+class InvalidPathError(ResourceError):
+    """A bucket ``path`` breaks the path policy (see :mod:`glacier.resources.paths`), or an
+    operation would touch more than the path names (``write()`` on the whole bucket)."""
+
+
+class PathEscapeError(InvalidPathError):
+    """A local path resolves (through ``..`` or a symlink) to a place outside its bucket."""
+
+
 class StorageError(GlacierError):
     """Reading or writing a bucket failed. The message names the URI and the cause."""
 
