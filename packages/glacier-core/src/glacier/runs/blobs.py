@@ -45,6 +45,8 @@ class BlobInfo:
     key: str
     uri: str
     version: str
+    #: Last modification (seconds since the epoch), when the backend tells it cheaply.
+    mtime: float | None = None
 
 
 class Blobs(ABC):
@@ -95,7 +97,8 @@ def blobs_for(bucket: Bucket) -> Blobs:
 
     adapter = bucket._get_adapter()
     if isinstance(adapter, LocalBucketAdapter):
-        return LocalBlobs(adapter.local_path)
+        path = adapter.local_path
+        return LocalBlobs(path if bucket.is_dataset else path.parent)
     if isinstance(adapter, ObjectStoreBucketAdapter):
         return ObjectStoreBlobs(adapter)
     raise NotSupportedError(
@@ -168,7 +171,11 @@ class LocalBlobs(Blobs):
         if base.is_file():
             st = base.stat()
             rel = key
-            return [BlobInfo(rel, base.as_uri(), f"{st.st_mtime_ns}-{st.st_size}")]
+            return [
+                BlobInfo(
+                    rel, base.absolute().as_uri(), f"{st.st_mtime_ns}-{st.st_size}", st.st_mtime
+                )
+            ]
         out: list[BlobInfo] = []
         for dirpath, dirnames, filenames in os.walk(base):
             dirnames[:] = sorted(d for d in dirnames if not _hidden(d))
@@ -181,7 +188,8 @@ class LocalBlobs(Blobs):
                 except FileNotFoundError:  # removed while we walked
                     continue
                 rel = path.relative_to(self.root).as_posix()
-                out.append(BlobInfo(rel, path.as_uri(), f"{st.st_mtime_ns}-{st.st_size}"))
+                uri = path.absolute().as_uri()
+                out.append(BlobInfo(rel, uri, f"{st.st_mtime_ns}-{st.st_size}", st.st_mtime))
         return sorted(out, key=lambda b: b.key)
 
 

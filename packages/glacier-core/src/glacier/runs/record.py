@@ -56,12 +56,12 @@ def parse_iso(text: str | None) -> datetime | None:
 
 
 def new_run_id(now: float | None = None) -> str:
-    """A unique run id that sorts by start time: ``20261101T020000Z-3f9a1c2e4b5d``.
+    """A unique run id that sorts by start time: ``20261101T020000.123456Z-3f9a1c2e4b5d``.
 
     48 random bits from :mod:`random` (reseeded in forked children by the standard library;
     no syscall per id, unlike ``uuid4``) after the second: collisions are negligible."""
     stamp = datetime.fromtimestamp(utc_now() if now is None else now, UTC)
-    return f"{stamp:%Y%m%dT%H%M%S}Z-{random.getrandbits(48):012x}"
+    return f"{stamp:%Y%m%dT%H%M%S.%f}Z-{random.getrandbits(48):012x}"
 
 
 def jsonable(value: Any) -> Any:
