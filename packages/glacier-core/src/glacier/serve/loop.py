@@ -87,7 +87,9 @@ class Server:
         self._watch_stop = threading.Event()
         self._watchers: list[Any] = []
         self._lock = threading.Lock()
+        self._start_lock = threading.Lock()
         self._started = False
+        self.ready = threading.Event()
 
     def _sources_of(self, pipe: Pipeline, settle: float) -> list[Any]:
         schedule = getattr(pipe, "schedule", None)
@@ -127,10 +129,16 @@ class Server:
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
-        """Load state, baseline new triggers, start file watchers."""
-        if self._started:
-            return
-        self._started = True
+        """Load state, baseline new triggers, start file watchers (once; thread-safe).
+        :attr:`ready` is set when done: objects written after that fire."""
+        with self._start_lock:
+            if self._started:
+                return
+            self._started = True
+            self._start()
+            self.ready.set()
+
+    def _start(self) -> None:
         now = self.clock.now()
         for source in self.sources:
             source.start(now)
