@@ -265,3 +265,24 @@ def test_runs_uri_from_environment_on_s3(
     store = BucketRunStore(s3_provider.bucket(CONTRACT_BUCKET, path=prefix))
     (record,) = store.records("sales")
     assert record.status == "succeeded"
+
+
+def test_executor_tasks_record_the_engine_job_id(local_provider: Provider, store: RunStore) -> None:
+    from tests.compute.compute_tasks import count_rows
+
+    orders = local_provider.bucket("lake", path="raw/orders.parquet")
+    orders.write(pl.DataFrame({"amount": [1.0, 2.0]}))
+    workers = local_provider.executor("workers")
+    remote = task(executor=workers, name="remote_count")(count_rows)
+
+    @pipeline(name="remote")
+    def remote_pipe():  # type: ignore[no-untyped-def]
+        remote(orders)
+
+    result = remote_pipe.run()
+    assert result["remote_count"].output == {"rows": 2}
+    assert result["remote_count"].job_id  # set when the job was submitted
+    (record,) = store.records("remote")
+    task_record = record.tasks["remote_count"]
+    assert task_record.job_id == result["remote_count"].job_id
+    assert task_record.executor == "workers"

@@ -26,15 +26,17 @@ class BackfillPlan:
 
 
 def plan(pipeline: Pipeline, param_sets: Sequence[dict[str, Any]], store: RunStore) -> BackfillPlan:
-    """A parameter set is done when a succeeded run of the pipeline had the same values for
-    every parameter the set names (compared as stored in the records)."""
+    """A parameter set is done when a succeeded run of the pipeline had the same parameter
+    values, defaults included (compared as stored in the records)."""
+    from glacier.runs.recorder import bound_params
+
     succeeded = [
         (r.params, r.run_id)
         for r in store.records(pipeline.name, where=lambda r: r.status == SUCCEEDED)
     ]
     out = BackfillPlan()
     for params in param_sets:
-        wanted = {k: jsonable(v) for k, v in params.items()}
+        wanted = bound_params(pipeline.fn, params)
         match = next(
             (rid for p, rid in succeeded if all(p.get(k) == v for k, v in wanted.items())), None
         )
