@@ -175,7 +175,7 @@ class Recording:
 
         self.record = RunRecord(
             run_id=(launch.run_id if launch and launch.run_id else None) or new_run_id(started),
-            pipeline=pipeline.name,
+            pipeline=str(pipeline.name),
             status=RUNNING,
             params=bound_params(pipeline.fn, params),
             trigger=dict(launch.trigger) if launch else {"kind": "manual"},

@@ -98,7 +98,7 @@ def resume(
     graph = pipeline.build(**params)
     rerun, skip = plan_resume(graph, earlier)
     if not rerun:
-        return RunResult(pipeline.name, {}), skip
+        return RunResult(str(pipeline.name), {}), skip
     skipped = {}
     for nid in skip:
         before = earlier.tasks[nid]

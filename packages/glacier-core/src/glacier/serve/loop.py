@@ -14,6 +14,7 @@ signal skips the grace period.
 
 from __future__ import annotations
 
+import functools
 import sys
 import threading
 import time
@@ -105,10 +106,10 @@ class Server:
             )
         out: list[Any] = []
         if schedule is not None:
-            param = schedule_param(schedule, pipe.fn, pipe.name)
+            param = schedule_param(schedule, pipe.fn, str(pipe.name))
             out.append(ScheduleSource(pipe, schedule, param, store, self.log))
         for trigger in triggers:
-            param = trigger_param(trigger, pipe.fn, pipe.name)
+            param = trigger_param(trigger, pipe.fn, str(pipe.name))
             out.append(
                 WriteSource(
                     pipe,
@@ -151,7 +152,7 @@ class Server:
                 if isinstance(source, WriteSource) and isinstance(source.blobs, LocalBlobs):
                     watcher = FolderWatcher(
                         source.blobs.root.absolute(),
-                        lambda s=source: self._poke(s),
+                        functools.partial(self._poke, source),
                         self._watch_stop,
                     )
                     watcher.start()

@@ -66,7 +66,7 @@ class ScheduleSource:
         self.schedule = schedule
         self.param = param
         self.kind = kind_of(pipeline.fn, param) if param else "any"
-        self.state = ScheduleState(store, pipeline.name)
+        self.state = ScheduleState(store, str(pipeline.name))
         self.log = log
         self.last: datetime | None = None
 
@@ -158,7 +158,7 @@ class WriteSource:
         )
         #: Single-object buckets watch one name in that folder.
         self.only = None if bucket.is_dataset else path.rsplit("/", 1)[-1]
-        self.state = EventState(store, pipeline.name, trigger.id)
+        self.state = EventState(store, str(pipeline.name), trigger.id)
         self.seen: set[str] = set()
         self.pending: set[str] = set()
         self.dirty = True
