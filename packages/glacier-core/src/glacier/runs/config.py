@@ -127,11 +127,11 @@ _buckets: dict[tuple[str, str], tuple[Any, RunStore]] = {}
 
 def check_setting(setting: Any, pipeline: str) -> Any:
     """Validate ``@pipeline(runs=...)`` when the pipeline is defined."""
+    if setting is None or isinstance(setting, bool | RunStore):
+        return setting
     from glacier.errors import PipelineDefinitionError
     from glacier.resources.bucket import Bucket
 
-    if setting is None or isinstance(setting, bool | RunStore):
-        return setting
     if isinstance(setting, str):
         if not setting.strip():
             raise PipelineDefinitionError(

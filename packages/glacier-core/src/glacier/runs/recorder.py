@@ -152,7 +152,10 @@ class Recording:
 
     def __init__(self, pipeline: Pipeline, params: dict[str, Any]) -> None:
         self.pipeline = pipeline
-        self.launch = current_launch.get()
+        launch = current_launch.get()
+        if launch is not None and launch.recording is not None:
+            launch = None  # a pipeline run from inside a launched run's task: its own record
+        self.launch = launch
         self.alerts = tuple(getattr(pipeline, "on_failure", ()) or ())
         self.store: RunStore | None = None
         try:
