@@ -286,3 +286,29 @@ def test_executor_tasks_record_the_engine_job_id(local_provider: Provider, store
     task_record = record.tasks["remote_count"]
     assert task_record.job_id == result["remote_count"].job_id
     assert task_record.executor == "workers"
+
+
+def test_ctrl_c_leaves_a_cancelled_record(store: RunStore) -> None:
+    @task
+    def first() -> int:
+        return 1
+
+    @task
+    def interrupted(x: int) -> int:
+        raise KeyboardInterrupt  # what Ctrl-C raises in the thread running the task
+
+    @task
+    def after(x: int) -> int:
+        return x
+
+    @pipeline(name="ctrlc")
+    def ctrlc():  # type: ignore[no-untyped-def]
+        after(interrupted(first()))
+
+    with pytest.raises(KeyboardInterrupt):
+        ctrlc.run()
+    (record,) = store.records("ctrlc")
+    assert record.status == "cancelled" and record.ended_at is not None
+    assert record.tasks["first"].status == "succeeded"
+    assert record.tasks["interrupted"].status == "cancelled"
+    assert record.tasks["after"].status == "not_run"
