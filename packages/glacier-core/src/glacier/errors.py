@@ -119,3 +119,11 @@ class FunctionInvocationError(GlacierError):
 
 class NotSupportedError(GlacierError, NotImplementedError):
     """A feature a backend cannot provide here. The message says what to use instead."""
+
+
+class RunNotFoundError(GlacierError, LookupError):
+    """No run record with the given run id exists in the run store."""
+
+
+class RunRecordWarning(UserWarning):
+    """A run record could not be written or read; the run itself is not affected."""

@@ -11,6 +11,10 @@ from collections.abc import Sequence
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    if getattr(args, "resume", None):  # operating: glacier/cli/runs.py
+        from glacier.cli.runs import cmd_resume
+
+        return cmd_resume(args)
     from glacier.cli.loader import load_pipeline
     from glacier.dag.progress import ConsoleProgress, summary_table
 
@@ -87,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-workers", type=int, default=None)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=_cmd_run)
+    from glacier.cli import backfill, runs, serve  # operating commands (glacier/cli/*.py)
+
+    runs.add_resume_option(p)
 
     p = sub.add_parser("graph", help="print the DAG (Mermaid by default)")
     p.add_argument("target", metavar="FILE[:pipeline]")
@@ -103,6 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_compile)
 
     sub.add_parser("migrate", help="rewrite V2 code to the V3 API (see glacier migrate -h)")
+    for module in (runs, serve, backfill):  # operating commands: runs, serve, backfill
+        module.register(sub)
 
     from glacier.cli import gc
 

@@ -14,10 +14,26 @@ class Pipeline:
     """A named pipeline. Build its DAG with :meth:`build`, run it with :meth:`run`, draw it
     with :meth:`graph`, turn it into infrastructure code with :meth:`compile`."""
 
-    def __init__(self, fn: Callable[..., Any], name: str | None = None) -> None:
+    def __init__(
+        self,
+        fn: Callable[..., Any],
+        name: str | None = None,
+        *,
+        schedule: Any = None,
+        timezone: str | None = None,
+        triggers: Any = None,
+        on_failure: Any = None,
+        runs: Any = None,
+    ) -> None:
         self.fn = fn
         self.name = name or getattr(fn, "__name__", "pipeline")
         self.__doc__ = fn.__doc__
+        # Operating settings (glacier/schedule/spec.py): checked now, used by serve/compilers.
+        from glacier.schedule.spec import operating
+
+        self.schedule, self.triggers, self.on_failure, self.runs = operating(
+            fn, self.name, schedule, timezone, triggers, on_failure, runs
+        )
 
     def build(self, **params: Any) -> PipelineGraph:
         """Call the pipeline function to record its task calls, then validate the DAG.
@@ -51,10 +67,15 @@ class Pipeline:
         """
         from glacier.dag.progress import ConsoleProgress
         from glacier.dag.runtime import Runner
+        from glacier.runs.recorder import Recording
 
-        graph = self.build(**params)
-        reporter = ConsoleProgress() if progress is True else progress or None
-        result = Runner(graph, max_workers=max_workers, progress=reporter).run()
+        with Recording(self, params) as recording:  # the run record (glacier/runs/)
+            graph = self.build(**params)
+            reporter = ConsoleProgress() if progress is True else progress or None
+            observer = recording.observe(graph, reporter)
+            result = recording.finish(
+                Runner(graph, max_workers=max_workers, progress=observer).run()
+            )
         if raise_on_failure:
             result.raise_on_failure()
         return result
@@ -79,15 +100,45 @@ class Pipeline:
 @overload
 def pipeline(fn: Callable[..., Any], /) -> Pipeline: ...
 @overload
-def pipeline(*, name: str | None = ...) -> Callable[[Callable[..., Any]], Pipeline]: ...
+def pipeline(
+    *,
+    name: str | None = ...,
+    schedule: Any = ...,
+    timezone: str | None = ...,
+    triggers: Any = ...,
+    on_failure: Any = ...,
+    runs: Any = ...,
+) -> Callable[[Callable[..., Any]], Pipeline]: ...
 
 
 def pipeline(
-    fn: Callable[..., Any] | None = None, /, *, name: str | None = None
+    fn: Callable[..., Any] | None = None,
+    /,
+    *,
+    name: str | None = None,
+    schedule: Any = None,
+    timezone: str | None = None,
+    triggers: Any = None,
+    on_failure: Any = None,
+    runs: Any = None,
 ) -> Pipeline | Callable[[Callable[..., Any]], Pipeline]:
-    """Declare a pipeline: ``@pipeline`` or ``@pipeline(name="sales")``."""
+    """Declare a pipeline: ``@pipeline`` or ``@pipeline(name="sales")``.
+
+    Operating settings (see docs/operating.md): ``schedule`` (cron text or a
+    :class:`~glacier.schedule.Schedule`) with ``timezone``; ``triggers`` (one or a list of
+    :class:`~glacier.schedule.OnWrite`); ``on_failure`` (:class:`~glacier.schedule.Alert`
+    or a list); ``runs`` (where run records go: a bucket prefix, a URI, or False for none).
+    """
 
     def wrap(f: Callable[..., Any]) -> Pipeline:
-        return Pipeline(f, name=name)
+        return Pipeline(
+            f,
+            name=name,
+            schedule=schedule,
+            timezone=timezone,
+            triggers=triggers,
+            on_failure=on_failure,
+            runs=runs,
+        )
 
     return wrap(fn) if fn is not None else wrap

@@ -33,6 +33,8 @@ class TaskRun:
     uris_written: list[str] = field(default_factory=list)
     executor: str = "local"
     job_id: str | None = None
+    #: Link to the job in the engine's UI (executor tasks), when the engine has one.
+    run_url: str | None = None
 
     @property
     def ok(self) -> bool:

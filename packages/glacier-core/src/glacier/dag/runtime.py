@@ -47,6 +47,12 @@ _SUCCEEDED = TaskStatus.SUCCEEDED
 _Done = tuple[str, bool | None, Any]
 
 
+def _note_job(run: TaskRun, job_id: str, url: str | None) -> None:
+    """Keep the engine's job id and run URL of an executor task (for the run record)."""
+    run.job_id = job_id
+    run.run_url = url
+
+
 class _NoJobs:
     """Stands in for :class:`~glacier.dag.remote.ActiveJobs` when no task has an executor."""
 
@@ -197,6 +203,7 @@ class Runner:
                         task.executor,
                         self.active,  # type: ignore[arg-type]
                         lambda s: self.progress.on_status(node.id, s),
+                        lambda job_id, url: _note_job(run, job_id, url),
                     )
                 return task.fn(*args, **kwargs)
             except Exception as exc:
