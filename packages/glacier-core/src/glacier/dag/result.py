@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
+from glacier.dag.location import Location
 from glacier.errors import PipelineFailedError
 
 
@@ -33,6 +34,9 @@ class TaskRun:
     uris_written: list[str] = field(default_factory=list)
     executor: str = "local"
     job_id: str | None = None
+    #: Where a failed task failed in the user's code (innermost user frame, else the task's
+    #: ``def`` line).
+    location: Location | None = None
 
     @property
     def ok(self) -> bool:
@@ -80,8 +84,9 @@ class RunResult:
         first = failed[0]
         err = first.error
         more = f" (and {len(failed) - 1} more failed)" if len(failed) > 1 else ""
+        at = f" at {first.location}" if first.location else ""
         raise PipelineFailedError(
             f"Pipeline {self.pipeline!r} failed: task {first.name!r} raised "
-            f"{type(err).__name__}: {err}{more}",
+            f"{type(err).__name__}: {err}{at}{more}",
             self,
         ) from err
