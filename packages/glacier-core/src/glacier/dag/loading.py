@@ -19,14 +19,14 @@ Scripts are registered in ``sys.modules`` under a name derived from their absolu
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
 import sys
-import types
 from contextvars import ContextVar
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
+
+if TYPE_CHECKING:
+    import types
+    from pathlib import Path
 
 from glacier.errors import ScriptLoadError
 
@@ -98,6 +98,8 @@ def stop_run_at_load(pipeline_name: str) -> NoReturn:
 
 def script_module_name(path: Path) -> str:
     """The ``sys.modules`` name of a loaded file: same path, same name, in every process."""
+    import hashlib
+
     digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]
     return f"{SCRIPT_MODULE_PREFIX}{digest}"
 
@@ -110,6 +112,9 @@ def load_script(path: str | Path) -> LoadedScript:
     error (with ``file:line``) or an exception raised by the file's top-level code (with the
     line in the file where it happened; the original exception is the cause).
     """
+    import importlib.util
+    from pathlib import Path
+
     path = Path(path)
     if path.is_dir():
         candidates = sorted(p.name for p in path.glob("*.py"))[:10]
@@ -172,7 +177,6 @@ def _innermost_line(exc: BaseException, filename: str) -> str:
 
 def _display(filename: str) -> str:
     """A path relative to the working directory when it is below it."""
-    try:
-        return str(Path(filename).relative_to(Path.cwd()))
-    except ValueError:
-        return filename
+    from glacier.dag.location import display_path
+
+    return display_path(filename)

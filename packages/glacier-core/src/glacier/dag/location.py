@@ -8,14 +8,13 @@ installed library or the standard library.
 
 from __future__ import annotations
 
-import sysconfig
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
-from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from types import TracebackType
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +33,8 @@ class Location:
 
 def display_path(filename: str) -> str:
     """``filename`` relative to the working directory when it is below it."""
+    from pathlib import Path
+
     try:
         return str(Path(filename).relative_to(Path.cwd()))
     except ValueError:
@@ -42,6 +43,9 @@ def display_path(filename: str) -> str:
 
 @cache
 def _library_dirs() -> tuple[str, ...]:
+    import sysconfig
+    from pathlib import Path
+
     paths = sysconfig.get_paths()
     dirs = {paths[k] for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths}
     return tuple(sorted(str(Path(d).resolve()) for d in dirs))
@@ -52,12 +56,16 @@ def _is_user_frame(filename: str, module: str) -> bool:
         return False
     if module.startswith("glacier_"):  # a plugin; user scripts load as _glacier_user_*
         return False
+    from pathlib import Path
+
     resolved = str(Path(filename).resolve())
     return not any(resolved.startswith(d + "/") for d in _library_dirs())
 
 
 def user_location(exc: BaseException) -> Location | None:
     """The innermost frame of ``exc``'s traceback that is user code, or None."""
+    import traceback
+
     found: Location | None = None
     tb: TracebackType | None = exc.__traceback__
     for frame, lineno in traceback.walk_tb(tb):

@@ -11,11 +11,8 @@ for list, tuple, set and dict parameters. Unannotated parameters take any value.
 
 from __future__ import annotations
 
-import datetime as dt
-import difflib
 import enum
 import inspect
-import pathlib
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -80,6 +77,8 @@ class PipelineParams:
             return {}
         for name in values:
             if name not in self.named and not self.open:
+                import difflib
+
                 # swapped letters first (dya -> day, not dry), then difflib's similarity
                 close = [n for n in self.named if sorted(n) == sorted(name)]
                 close = close or difflib.get_close_matches(name, list(self.named), n=1)
@@ -132,7 +131,7 @@ class PipelineParams:
 
     def _bad(self, name: str, hint: Any, value: Any, reason: str) -> PipelineParameterError:
         expected = _type_name(hint)
-        extra = _FORMATS.get(hint, "") if isinstance(hint, type) else ""
+        extra = _format_hint(hint)
         enum_cls = _enum_of(hint)
         if enum_cls is not None:
             extra = f" (one of {', '.join(str(m.value) for m in enum_cls)})"
@@ -142,13 +141,18 @@ class PipelineParams:
         )
 
 
-#: What text a parameter of these types accepts (shown in errors).
-_FORMATS: dict[Any, str] = {
-    dt.date: " (YYYY-MM-DD)",
-    dt.datetime: " (YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][+HH:MM])",
-    bool: " (true/false, yes/no, 1/0)",
-    pathlib.Path: " (a path)",
-}
+def _format_hint(hint: Any) -> str:
+    """What text a parameter of this type accepts (shown in errors)."""
+    import datetime as dt
+    import pathlib
+
+    formats: dict[Any, str] = {
+        dt.date: " (YYYY-MM-DD)",
+        dt.datetime: " (YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][+HH:MM])",
+        bool: " (true/false, yes/no, 1/0)",
+        pathlib.Path: " (a path)",
+    }
+    return formats.get(hint, "") if isinstance(hint, type) else ""
 
 
 def _type_name(hint: Any) -> str:
@@ -160,6 +164,8 @@ def _type_name(hint: Any) -> str:
 def _default_text(value: Any) -> str:
     if isinstance(value, enum.Enum):
         return f"{type(value).__name__}.{value.name}"
+    import pathlib
+
     return repr(str(value)) if isinstance(value, pathlib.PurePath) else repr(value)
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any, overload
 
 from glacier.dag.graph import GraphBuilder, PipelineGraph, current_builder
+from glacier.dag.loading import is_loading, stop_run_at_load
 from glacier.dag.params import PipelineParams
 from glacier.dag.progress import Progress
 from glacier.dag.result import RunResult
@@ -61,8 +62,6 @@ class Pipeline:
         worker, a call at module level does not run: the loader stops the file there (see
         :mod:`glacier.dag.loading`).
         """
-        from glacier.dag.loading import is_loading, stop_run_at_load
-
         if is_loading():
             stop_run_at_load(self.name)
         from glacier.dag.progress import ConsoleProgress

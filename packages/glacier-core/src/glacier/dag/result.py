@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from glacier.dag.location import Location
 from glacier.errors import PipelineFailedError
+
+if TYPE_CHECKING:
+    from glacier.dag.location import Location
 
 
 class TaskStatus(enum.StrEnum):
