@@ -80,19 +80,22 @@ def _cmd_plugins(args: argparse.Namespace) -> int:
 
 
 def _cmd_compile(args: argparse.Namespace) -> int:
+    from collections import Counter
+
     from glacier.compiler import PulumiCompiler
 
     pipe = _load(args)
     params = pipe.params.bind(parse_params(args.param), text=True)
     infra = pipe.compile(PulumiCompiler(**params))
+    kinds = Counter(str(r.kind) for r in infra.resources)
+    what = ", ".join(f"{n} {kind}{'' if n == 1 else 's'}" for kind, n in sorted(kinds.items()))
     count = getattr(infra, "pulumi_resource_count", None)
-    pulumi = f", {count} Pulumi resources" if count is not None else ""
-    summary = f"pipeline {pipe.name!r}: {len(infra.resources)} Glacier resources{pulumi}"
+    summary = f"{count} Pulumi resources ({what})" if count is not None else what
     if args.check:
-        print(f"ok: {args.target} compiles ({summary}); nothing written")
+        print(f"ok: pipeline {pipe.name!r} compiles to {summary}; nothing written")
         return 0
     infra.export_pulumi(args.out)
-    print(f"wrote Pulumi project to {args.out} ({summary})")
+    print(f"wrote Pulumi project of pipeline {pipe.name!r} to {args.out}: {summary}")
     return 0
 
 
