@@ -54,9 +54,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_graph(args: argparse.Namespace) -> int:
+    from glacier.dag import render
+
     pipe = _load(args)
     params = pipe.params.bind(parse_params(args.param), text=True)
-    sys.stdout.write(pipe.graph(format=args.format, **params))
+    graph = pipe.build(**params)  # not pipe.graph(): a parameter may be called "format"
+    sys.stdout.write(render.to_dot(graph) if args.format == "dot" else render.to_mermaid(graph))
     return 0
 
 
