@@ -83,6 +83,20 @@ class PipelineDefinitionError(GlacierError, ValueError):
     """A pipeline or task is defined or called incorrectly. Raised before anything runs."""
 
 
+class PipelineParameterError(PipelineDefinitionError):
+    """A pipeline parameter is missing, unknown or has a bad value. Names the parameter."""
+
+
+class ScriptLoadError(GlacierError):
+    """A pipeline file could not be loaded: missing, a directory, a syntax error, or its
+    top-level code raised (the message names ``file:line``; the original is the cause)."""
+
+
+class TaskOutputError(GlacierError):
+    """A task returned a value that is invalid at the task boundary, such as a LazyFrame
+    whose query plan does not resolve (a column that does not exist)."""
+
+
 class PipelineFailedError(GlacierError):
     """A pipeline run had failing tasks. ``result`` holds the full run result."""
 

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from typing import Any, overload
 
 from glacier.dag.graph import GraphBuilder, PipelineGraph, current_builder
+from glacier.dag.loading import is_loading, stop_run_at_load
+from glacier.dag.params import PipelineParams
 from glacier.dag.progress import Progress
 from glacier.dag.result import RunResult
 
@@ -26,8 +28,9 @@ class Pipeline:
         runs: Any = None,
     ) -> None:
         self.fn = fn
-        self.name = name or getattr(fn, "__name__", "pipeline")
+        self.name: str = name or str(getattr(fn, "__name__", "pipeline"))
         self.__doc__ = fn.__doc__
+        self.params = PipelineParams(self.name, fn)
         # Operating settings (glacier/schedule/spec.py): checked now, used by serve/compilers.
         from glacier.schedule.spec import operating
 
@@ -36,14 +39,18 @@ class Pipeline:
         )
 
     def build(self, **params: Any) -> PipelineGraph:
-        """Call the pipeline function to record its task calls, then validate the DAG.
+        """Check the parameters, call the pipeline function to record its task calls, then
+        validate the DAG.
 
-        Raises :class:`glacier.errors.PipelineDefinitionError` before anything runs.
+        Raises :class:`glacier.errors.PipelineParameterError` for a missing, unknown or
+        invalid parameter and :class:`glacier.errors.PipelineDefinitionError` for a bad
+        DAG, before anything runs.
         """
+        values = self.params.bind(params)
         builder = GraphBuilder(self.name)
         token = current_builder.set(builder)
         try:
-            self.fn(**params)
+            self.fn(**values)
         finally:
             current_builder.reset(token)
         return builder.finish()
@@ -63,8 +70,16 @@ class Pipeline:
             raise_on_failure: Raise :class:`glacier.errors.PipelineFailedError` (naming the
                 failing task, chained to its exception) instead of returning a failed result.
             progress: A :class:`Progress`, or True for one line per event on stderr.
-            params: Keyword arguments for the pipeline function.
+            params: The pipeline function's parameters, checked and converted to their
+                annotations (``day="2026-11-01"`` for ``day: date``); see
+                :class:`~glacier.dag.params.PipelineParams`.
+
+        Inside a pipeline file loaded by ``glacier run|graph|compile`` or by an executor
+        worker, a call at module level does not run: the loader stops the file there (see
+        :mod:`glacier.dag.loading`).
         """
+        if is_loading():
+            stop_run_at_load(self.name)
         from glacier.dag.progress import ConsoleProgress
         from glacier.dag.runtime import Runner
         from glacier.runs.recorder import Recording
