@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
+import re
 import runpy
 import sys
 from pathlib import Path
 
 from glacier.dag.pipeline import Pipeline
+
+_MODULE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
 
 class LoadError(Exception):
@@ -17,16 +21,26 @@ def load_pipeline(target: str) -> Pipeline:
     """Import FILE (as a module, not ``__main__``) and return its pipeline.
 
     ``FILE:name`` picks a pipeline by variable name or pipeline name when a file has several.
+    ``module:name`` loads it from an importable module (how the deployed driver runs it).
     """
     path_text, _, wanted = target.partition(":")
     if len(path_text) == 1 and wanted:  # a Windows drive letter, e.g. C:\x.py
         path_text, _, wanted = target[2:].partition(":")
         path_text = target[:2] + path_text
     path = Path(path_text)
-    if not path.is_file():
+    if not path.is_file() and _MODULE.match(path_text) and wanted:
+        # ``module:pipeline``: an installed module (the deployed artifact's entry).
+        try:
+            namespace = vars(importlib.import_module(path_text))
+        except ModuleNotFoundError as exc:
+            if exc.name != path_text.split(".")[0]:
+                raise
+            raise LoadError(f"No such file or importable module: {path_text}") from None
+    elif not path.is_file():
         raise LoadError(f"No such file: {path}")
-    sys.path.insert(0, str(path.parent.resolve()))
-    namespace = runpy.run_path(str(path), run_name="glacier_user_pipeline")
+    else:
+        sys.path.insert(0, str(path.parent.resolve()))
+        namespace = runpy.run_path(str(path), run_name="glacier_user_pipeline")
     found = {var: obj for var, obj in namespace.items() if isinstance(obj, Pipeline)}
     if wanted:
         for var, obj in found.items():

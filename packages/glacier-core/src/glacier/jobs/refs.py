@@ -20,13 +20,17 @@ def ref_of(fn: Callable[..., Any]) -> str:
             f"{fn!r} cannot be imported by path from another process: define it at module "
             "level (not a lambda, closure or method of a local class)."
         )
-    if module == "__main__":
+    if module == "__main__" or module not in sys.modules:
+        # __main__, or a file run by path (``glacier run FILE`` loads it under a name that
+        # is not left in sys.modules): the other process imports it by path.
+        code = getattr(fn, "__code__", None)
         main_file = getattr(sys.modules.get("__main__"), "__file__", None)
-        if not main_file:
+        source = code.co_filename if code is not None else main_file
+        if not source or not Path(source).is_file():
             raise ValueError(
                 f"{qualname} is defined in an interactive session; move it into a module file."
             )
-        return f"{Path(main_file).resolve()}:{qualname}"
+        return f"{Path(source).resolve()}:{qualname}"
     return f"{module}:{qualname}"
 
 
