@@ -34,6 +34,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import json
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -447,9 +448,17 @@ def package_pipeline(
     from glacier.deploy.imports import find_module
 
     path, _ = split_target(target)
-    pipe = load_pipeline(target)
     root_dir = Path(root).resolve() if root else find_project_root(path)
     folders = search_folders(path.resolve(), root_dir)
+    # Import the pipeline as the artifact will: every search folder importable.
+    added = [str(f) for f in folders if str(f) not in sys.path]
+    sys.path[:0] = added
+    try:
+        pipe = load_pipeline(target)
+    finally:
+        for entry in added:
+            if entry in sys.path:
+                sys.path.remove(entry)
     handlers = [m for m in handler_modules(pipe) if find_module(m, folders)]
     return build_artifact(
         path,

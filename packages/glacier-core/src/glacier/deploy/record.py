@@ -152,7 +152,7 @@ class DeploymentRecord(GlacierModel):
         if found.kind != wanted:
             raise DeploymentRecordError(
                 f"Deployment record of pipeline {self.pipeline!r} (stack {self.stack!r}) lists "
-                f"{name!r} as a {found.kind}, but the running pipeline uses it as a {wanted}. "
+                f"{name!r} as {_a(found.kind)}, but the running pipeline uses it as {_a(wanted)}. "
                 f"Deploy this pipeline again (glacier deploy FILE --stack {self.stack}) or unset "
                 f"{RECORD_ENV}/{STACK_ENV}."
             )
@@ -161,6 +161,10 @@ class DeploymentRecord(GlacierModel):
     def to_json(self) -> str:
         """Stable JSON (sorted keys, indented): what ``glacier deploy`` saves."""
         return json.dumps(self.model_dump(mode="json"), indent=2, sort_keys=True) + "\n"
+
+
+def _a(word: str) -> str:
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
 
 
 def check_stack_name(stack: str) -> str:
