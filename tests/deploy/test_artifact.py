@@ -93,6 +93,8 @@ def test_declared_data_and_never_secrets(project: Path, tmp_path: Path) -> None:
         ("aws_credentials.json", True),
         ("state/prod.tfstate", True),
         ("pipelines/daily.py", False),
+        ("glacier_aws/credentials.py", False),  # source code, not a credentials file
+        ("credentials.json", True),
         ("sql/report.sql", False),
         ("data/lookup.csv", False),
     ],

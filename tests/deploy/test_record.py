@@ -95,11 +95,15 @@ def test_missing_or_invalid_records_say_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(DeploymentRecordError, match="No deployment record at .*glacier deploy"):
         load_record(str(tmp_path / "nope.json"))
     with pytest.raises(DeploymentRecordError, match=r"resources\.etl\.kind"):
-        load_record(json.dumps({"pipeline": "p", "stack": "s", "resources": {"etl": {"kind": "x"}}}))
+        load_record(
+            json.dumps({"pipeline": "p", "stack": "s", "resources": {"etl": {"kind": "x"}}})
+        )
     with pytest.raises(DeploymentRecordError, match="version 2; this Glacier reads version 1"):
         load_record(json.dumps({"version": 2, "pipeline": "p", "stack": "s"}))
     with pytest.raises(DeploymentRecordError, match="sha256"):
-        load_record(json.dumps({"pipeline": "p", "stack": "s", "artifact": {"uri": "x", "sha256": "no"}}))
+        load_record(
+            json.dumps({"pipeline": "p", "stack": "s", "artifact": {"uri": "x", "sha256": "no"}})
+        )
     with pytest.raises(DeploymentRecordError, match="Stack name"):
         record_path("bad name", tmp_path)
 

@@ -108,12 +108,15 @@ _JUNK_SUFFIXES = (".pyc", ".pyo")
 
 
 def sensitive_reason(rel_path: str) -> str | None:
-    """Why ``rel_path`` must never be packed (a dotfile, a key, credentials…), or None."""
+    """Why ``rel_path`` must never be packed (a dotfile or dot-folder; a key, credentials or
+    state file that is not Python source), or None."""
     parts = [p for p in rel_path.replace("\\", "/").split("/") if p]
     for part in parts:
         if part.startswith(".") and part not in (".", ".."):
             return "a dotfile or dot-folder"
     name = parts[-1].lower() if parts else ""
+    if name.endswith(".py"):
+        return None  # source code (``credentials.py`` that reads the environment is fine)
     for pattern, reason in SENSITIVE:
         if fnmatch.fnmatchcase(name, pattern):
             return reason
