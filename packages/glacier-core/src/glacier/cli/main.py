@@ -103,6 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_compile)
 
     sub.add_parser("migrate", help="rewrite V2 code to the V3 API (see glacier migrate -h)")
+    from glacier.cli import deploy, package
+
+    package.add_parser(sub)
+    deploy.add_parser(sub)
     return parser
 
 
