@@ -28,6 +28,8 @@ class FakeGlue:
     url: str
     runs: Runs
     jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Every action called, in order (CreateJob, StartJobRun, ...).
+    actions: list[str] = field(default_factory=list)
 
 
 def _error(kind: str, message: str) -> Response:
@@ -39,6 +41,7 @@ def make_app(state: list[FakeGlue]) -> Any:
         fake = state[0]
         action = req.headers.get("x-amz-target", "").removeprefix("AWSGlue.")
         body = req.body or {}
+        fake.actions.append(action)
         if action == "CreateJob":
             if body["Name"] in fake.jobs:
                 return _error("AlreadyExistsException", f"Job {body['Name']} already exists")

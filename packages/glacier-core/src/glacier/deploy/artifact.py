@@ -472,3 +472,21 @@ def package_pipeline(
         include=include,
         extra_modules=[*handlers, *extra_modules],
     )
+
+
+def package_into_project(
+    target: str,
+    project_dir: str | Path,
+    *,
+    root: str | Path | None = None,
+    include: Sequence[str] = (),
+    extra_modules: Sequence[str] = (),
+) -> BuiltArtifact:
+    """Build the pipeline's artifact into ``<project_dir>/build/artifact/`` (replacing an
+    older one): where the compiled program finds it to upload. ``glacier compile`` and
+    ``glacier deploy`` call this; print :meth:`BuiltArtifact.summary` in the compile summary."""
+    import shutil
+
+    folder = Path(project_dir) / ARTIFACT_DIR
+    shutil.rmtree(folder, ignore_errors=True)
+    return package_pipeline(target, folder, root=root, include=include, extra_modules=extra_modules)

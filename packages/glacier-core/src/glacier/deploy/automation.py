@@ -173,7 +173,7 @@ def deploy(
     deploy. ``automation`` replaces ``pulumi.automation`` (tests)."""
     from glacier.cli.loader import load_pipeline
     from glacier.compiler import PulumiCompiler
-    from glacier.deploy.artifact import ARTIFACT_DIR, package_pipeline, split_target
+    from glacier.deploy.artifact import package_into_project, split_target
     from glacier.deploy.plan import build_plan, run_under_mocks
 
     check_stack_name(stack)
@@ -186,9 +186,7 @@ def deploy(
         pipe = load_pipeline(target)
         infra = pipe.compile(PulumiCompiler())
         infra.export_pulumi(project_dir)
-        artifact_dir = project_dir / ARTIFACT_DIR
-        shutil.rmtree(artifact_dir, ignore_errors=True)
-        built = package_pipeline(target, artifact_dir, root=root, include=include)
+        built = package_into_project(target, project_dir, root=root, include=include)
         echo(built.summary())
         plan = build_plan(infra.ir, stack, run_under_mocks(project_dir, stack))
         result.plan = plan
