@@ -4,6 +4,7 @@ CLI can be installed here: up/preview/destroy never ran against a real one)."""
 
 from __future__ import annotations
 
+import json
 import os
 import textwrap
 from pathlib import Path
@@ -207,7 +208,7 @@ def test_preview_and_destroy(
     assert preview.names() == ["create_or_select_stack", "workspace.install", "preview"]
     saved = pipeline_file.parent / ".glacier" / "deployments" / "prod.json"
     saved.parent.mkdir(parents=True)
-    saved.write_text("{}")
+    saved.write_text(json.dumps({**record_output(), "stack": "prod"}))
     destroy = StandIn()
     deploy(str(pipeline_file), "prod", mode="destroy", out=out, automation=destroy, echo=print)
     assert destroy.names() == ["create_or_select_stack", "workspace.install", "destroy"]
@@ -287,3 +288,15 @@ def test_plan_reads_the_record_the_program_exports(
     assert plan.record.resources["etl"].name == "glacier-etl"
     assert plan.record.resources["etl"].identity == "arn:aws:iam:::etl-role"
     assert "deployment record: exported as 'glacier_deployment' (1 resources" in plan.render()
+
+
+def test_a_stack_saved_for_another_pipeline_is_refused(
+    pipeline_file: Path, tmp_path: Path, fake_cli: Path
+) -> None:
+    saved = pipeline_file.parent / ".glacier" / "deployments" / "prod.json"
+    saved.parent.mkdir(parents=True)
+    saved.write_text(json.dumps({**record_output(), "pipeline": "billing", "stack": "prod"}))
+    stand_in = StandIn()
+    with pytest.raises(DeployError, match="deployed for pipeline 'billing'.*--stack shop-prod"):
+        deploy(str(pipeline_file), "prod", out=tmp_path / "infra", automation=stand_in)
+    assert stand_in.calls == [] and not (tmp_path / "infra").exists()

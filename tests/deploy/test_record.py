@@ -138,3 +138,23 @@ def test_adapters_find_their_entry_by_name_and_kind(
     clash = provider.serverless("etl-fn", "compute_tasks:handler_double", name="etl")
     with pytest.raises(DeploymentRecordError, match="lists 'etl' as an executor.*as a function"):
         deployed(clash)
+
+
+def test_saved_stack_in_the_pipelines_folder_on_sys_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`glacier run pipelines/x.py` from the project root: the record saved next to the
+    pipeline is found through the pipeline's folder on sys.path."""
+    import sys
+
+    # Other tests' pipeline folders stay on sys.path (the loader puts them there).
+    base = str(tmp_path.parents[1])
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if not p.startswith(base)])
+    pipelines = tmp_path / "pipelines"
+    save_record(sample("prod"), pipelines)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(STACK_ENV, "prod")
+    with pytest.raises(DeploymentRecordError, match="pipeline's folder"):
+        current_deployment()
+    monkeypatch.syspath_prepend(str(pipelines))
+    assert current_deployment() == sample("prod")

@@ -157,6 +157,25 @@ class StackRunner:
         return dict(getattr(getattr(result, "summary", None), "resource_changes", None) or {})
 
 
+def _check_saved_stack(root: Path, stack: str, target: str) -> None:
+    """Refuse a stack whose saved record (same folder) belongs to another pipeline: the
+    record file is per folder and stack."""
+    from glacier.deploy.record import load_record
+
+    saved = record_path(stack, root)
+    if not saved.is_file():
+        return
+    from glacier.cli.loader import load_pipeline
+
+    pipeline = load_pipeline(target).name
+    owner = load_record(str(saved)).pipeline
+    if owner != pipeline:
+        raise DeployError(
+            f"Stack {stack!r} of {root} is deployed for pipeline {owner!r} ({saved}); "
+            f"{pipeline!r} needs its own stack name (e.g. --stack {pipeline}-{stack})."
+        )
+
+
 def deploy(
     target: str,
     stack: str,
@@ -182,6 +201,7 @@ def deploy(
     project_dir = Path(out).resolve()
     records_root = path.resolve().parent
     result = DeployResult(mode=mode, project_dir=project_dir)
+    _check_saved_stack(records_root, stack, target)
     if mode != "destroy":
         pipe = load_pipeline(target)
         infra = pipe.compile(PulumiCompiler())

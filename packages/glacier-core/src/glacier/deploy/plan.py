@@ -162,8 +162,8 @@ def build_plan(ir: IRGraph, stack: str, mocked: dict[str, Any]) -> DeployPlan:
         if existing:
             item.details.append(existing.split(": ", 1)[1])
         for grant in sorted(compute.grants, key=lambda g: (g.mode, g.bucket, g.prefix)):
-            bucket = ir.bucket(grant.bucket).bucket_name
-            item.grants.append(f"{grant.mode:<5} {bucket}/{grant.prefix}*")
+            granted = ir.bucket(grant.bucket).bucket_name
+            item.grants.append(f"{grant.mode:<5} {granted}/{grant.prefix}*")
         stage = getattr(compute.config, "staging_bucket", None)
         if stage:
             item.grants.append(f"staging {stage}/_glacier/jobs/*")

@@ -8,7 +8,8 @@ runtime reads it from, in this order:
 1. ``GLACIER_DEPLOYMENT``: inline JSON (starts with ``{``), a URI any installed fsspec
    filesystem opens (``s3://…``, ``gs://…``, ``abfss://…``, ``file://…``), or a file path;
 2. ``GLACIER_STACK=<stack>``: ``.glacier/deployments/<stack>.json`` in the working directory
-   or the nearest parent that has one.
+   or the nearest parent that has one, else in the pipeline's folder (on ``sys.path`` when it
+   runs with ``glacier run FILE``).
 
 With neither set there is no record and adapters use their configs alone (the development
 loop). Adapters ask :func:`deployed` for their resource's entry and take its runtime names
@@ -293,9 +294,14 @@ def save_record(record: DeploymentRecord, root: str | Path) -> Path:
 
 def find_saved_record(stack: str, start: str | Path | None = None) -> Path | None:
     """The saved record of ``stack`` in ``start`` (default: the working directory) or the
-    nearest parent folder holding one."""
+    nearest parent folder holding one, else in a folder on ``sys.path`` (``glacier run FILE``
+    and ``python FILE`` put the pipeline's folder there, where ``glacier deploy`` saved it)."""
+    import sys
+
     here = Path(start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
+    folders = [here, *here.parents]
+    folders += [Path(p) for p in sys.path if p and Path(p).is_dir()]
+    for folder in folders:
         candidate = record_path(stack, folder)
         if candidate.is_file():
             return candidate
@@ -326,8 +332,8 @@ def current_deployment(environ: Mapping[str, str] | None = None) -> DeploymentRe
         if found is None:
             raise DeploymentRecordError(
                 f"{STACK_ENV}={stack}, but no {RECORD_DIR}/{stack.replace('/', '--')}.json was "
-                f"found in {Path.cwd()} or its parents. Deploy it (glacier deploy FILE --stack "
-                f"{stack}), run from the pipeline's folder, or set {RECORD_ENV}."
+                f"found in {Path.cwd()}, its parents or the pipeline's folder. Deploy it "
+                f"(glacier deploy FILE --stack {stack}) or set {RECORD_ENV}."
             )
         key = (STACK_ENV, str(found), str(_mtime(found)))
         return _cached(key, lambda: load_record(str(found)))
