@@ -71,6 +71,16 @@ def write_project(root: Path) -> Path:
                 return df.filter(pl.col(column()) > 0)
         """,
         "helpers/util.py": "def column():\n    return 'amount'\n",
+        "helpers/api.py": """
+            import polars as pl
+
+            from .util import column
+
+
+            def handle(event, context=None):
+                frame = pl.DataFrame({column(): event["values"]})
+                return {"total": frame[column()].sum(), "module": __file__}
+        """,
         "unused.py": "raise SystemExit('never imported')\n",
         ".env": "AWS_SECRET_ACCESS_KEY=do-not-ship\n",
         "keys/deploy.pem": "-----BEGIN PRIVATE KEY-----\n",

@@ -60,3 +60,47 @@ def test_lambda_zip_vendors_manylinux_polars(project: Path, tmp_path: Path) -> N
     assert not any(n.startswith("bin/") or "__pycache__" in n for n in names)
     assert not any(n.endswith("direct_url.json") for n in names)  # no local paths
     assert package.unzipped_bytes < 250 * 1024 * 1024
+
+
+def test_the_lambda_zip_runs_alone_behind_the_invoke_api(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The zip built for manylinux2014_x86_64/cp311 (this machine's platform), unzipped and run
+    with nothing but the standard library and itself (``python -S``), behind a stand-in of the
+    Invoke API; boto3 calls the deployed name from the deployment record."""
+    import sys
+
+    monkeypatch.syspath_prepend(str(Path(__file__).parents[1] / "compute"))
+    from fake_functions import fake_functions
+
+    from glacier import Provider
+    from glacier.config import AwsConfig, LambdaConfig
+    from glacier.deploy.record import RECORD_ENV, DeploymentRecord
+
+    if sys.platform != "linux" or sys.version_info[:2] != (3, 11):
+        pytest.fail("this test runs the Linux x86_64 / CPython 3.11 package here")
+    built = package_pipeline(str(project), tmp_path / "dist", extra_modules=["helpers.api"])
+    package = package_lambda(built.path, tmp_path / "fn.zip")
+    unzipped = tmp_path / "lambda-task-root"
+    with zipfile.ZipFile(package.path) as zf:
+        zf.extractall(unzipped)
+    for var in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_LAMBDA"):
+        monkeypatch.delenv(var, raising=False)
+    deployed = "score-prod-7f3a"
+    with fake_functions({deployed: "helpers.api:handle"}, {deployed: str(unzipped)}) as fake:
+        record = DeploymentRecord(
+            pipeline="daily-orders",
+            stack="prod",
+            resources={"score": {"kind": "function", "name": deployed}},  # type: ignore[dict-item]
+        )
+        monkeypatch.setenv(RECORD_ENV, record.to_json())
+        aws = Provider(
+            config=AwsConfig(region="us-east-1", access_key_id="k", secret_access_key="s")
+        )  # type: ignore[arg-type]
+        fn = aws.serverless(
+            "score", "helpers.api:handle", config=LambdaConfig(endpoint_url=fake.url)
+        )
+        result = fn.invoke({"values": [1.5, 2.5]})
+    assert result["total"] == 4.0
+    assert Path(result["module"]).is_relative_to(unzipped)
+    assert fake.calls == [("lambda", deployed)]

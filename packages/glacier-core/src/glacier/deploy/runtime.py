@@ -119,13 +119,19 @@ def _verify(path: Path, artifact: ArtifactRecord) -> None:
         )
 
 
+_manifests: dict[str, ArtifactManifest] = {}
+
+
 def artifact_manifest(artifact: ArtifactRecord) -> ArtifactManifest:
-    """The manifest of ``artifact``: from this environment when installed, else fetched."""
-    if artifact.filename:
-        found = installed_manifest(artifact.filename)
-        if found is not None:
-            return found
-    return manifest_from_wheel(fetch(artifact))
+    """The manifest of ``artifact``: from this environment when installed, else fetched
+    (cached per SHA-256: a pipeline stages many jobs with the same artifact)."""
+    cached = _manifests.get(artifact.sha256)
+    if cached is not None:
+        return cached
+    found = installed_manifest(artifact.filename) if artifact.filename else None
+    manifest = found if found is not None else manifest_from_wheel(fetch(artifact))
+    _manifests[artifact.sha256] = manifest
+    return manifest
 
 
 def _module_file(module: str) -> str | None:
