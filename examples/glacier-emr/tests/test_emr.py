@@ -44,7 +44,9 @@ class TestEmrContract(ExecutorContract):
         return aws_provider().executor("emr", config=config)
 
 
-def test_step_is_spark_submit_of_the_entry_script(emr: FakeEmr, local_staging: None) -> None:
+def test_step_is_spark_submit_of_the_entry_script(
+    emr: FakeEmr, local_staging: None, deployment
+) -> None:
     from glacier.config import EmrConfig
 
     config = EmrConfig(
@@ -65,7 +67,20 @@ def test_step_is_spark_submit_of_the_entry_script(emr: FakeEmr, local_staging: N
         "--conf",
         "spark.executor.memory=2g",
     ]
+    assert args[5:7] == ["--py-files", deployment.artifact.uri]  # the code artifact
     assert args[-2].endswith("glacier_entrypoint.py") and args[-1].endswith("/job.json")
+
+
+def test_step_without_artifact_is_refused(
+    emr: FakeEmr, local_staging: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from glacier.config import EmrConfig
+
+    monkeypatch.delenv("GLACIER_DEPLOYMENT")
+    config = EmrConfig(cluster_id="j-TEST", endpoint_url=emr.url, staging_bucket="stage")
+    with pytest.raises(Exception, match="brings no code artifact"):
+        submit(aws_provider().executor("emr", config=config), contract_value, 1, 2)
+    assert emr.steps == {}
 
 
 def test_against_moto_emr(local_staging: None) -> None:

@@ -205,6 +205,7 @@ class GlueConfig(ExecutorConfig):
     """AWS Glue (Spark) job settings."""
 
     engine: ClassVar[str] = "glue"
+    existing_fields: ClassVar[tuple[str, ...]] = ("job_name",)
 
     worker_type: Literal["G.025X", "G.1X", "G.2X", "G.4X", "G.8X", "Z.2X"] = "G.1X"
     num_workers: int = Field(default=2, ge=2)

@@ -141,3 +141,16 @@ class RunNotFoundError(GlacierError, LookupError):
 
 class RunRecordWarning(UserWarning):
     """A run record could not be written or read; the run itself is not affected."""
+
+
+class DeploymentRecordError(ConfigError):
+    """A deployment record (``GLACIER_DEPLOYMENT``, ``.glacier/deployments/<stack>.json`` or a
+    stack's outputs) is missing, unreadable or does not match the running pipeline."""
+
+
+class ArtifactError(GlacierError):
+    """The code artifact cannot be built, or a job's code is not in the artifact."""
+
+
+class DeployError(GlacierError):
+    """``glacier deploy`` cannot run (no Pulumi CLI, no Pulumi SDK) or the deployment failed."""

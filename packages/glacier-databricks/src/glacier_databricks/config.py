@@ -20,6 +20,7 @@ class DatabricksConfig(ExecutorConfig):
     """
 
     engine: ClassVar[str] = "databricks"
+    existing_fields: ClassVar[tuple[str, ...]] = ("existing_cluster_id",)
 
     host: str | None = Field(default=None, description="Workspace URL.")
     token: SecretStr | None = None

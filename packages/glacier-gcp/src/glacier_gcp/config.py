@@ -135,6 +135,7 @@ class DataprocConfig(ExecutorConfig):
     """Dataproc settings: a cluster (default) or Dataproc Serverless batches."""
 
     engine: ClassVar[str] = "dataproc"
+    existing_fields: ClassVar[tuple[str, ...]] = ("cluster_name",)
 
     machine_type: str = "n2-standard-4"
     num_workers: int = Field(default=2, ge=0)

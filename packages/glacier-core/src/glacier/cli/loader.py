@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from glacier.dag.loading import SkippedRun, load_script
+from glacier.dag.loading import SkippedRun, load_module, load_script
 from glacier.dag.pipeline import Pipeline
 from glacier.errors import GlacierError
+
+#: ``package.module``: a target that names an installed module instead of a file.
+_MODULE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
 
 class LoadError(GlacierError):
@@ -36,11 +40,15 @@ def load_target(target: str) -> Target:
 
     ``FILE:name`` picks a pipeline by variable name or pipeline name when a file has several;
     without it, a file with several pipelines that runs one of them at module level gets
-    that one.
+    that one. ``module:name`` loads it from an installed module (how the deployed driver
+    runs it, from the artifact).
     """
     path_text, wanted = split_target(target)
     path = Path(path_text)
-    loaded = load_script(path)
+    if not path.exists() and wanted and _MODULE.match(path_text):
+        loaded = load_module(path_text)
+    else:
+        loaded = load_script(path)
     found = {var: obj for var, obj in vars(loaded.module).items() if isinstance(obj, Pipeline)}
     skipped = loaded.skipped
     if wanted:

@@ -230,6 +230,10 @@ def build_parser() -> argparse.ArgumentParser:
     from glacier.cli import gc
 
     gc.add_parser(sub)
+    from glacier.cli import deploy, package
+
+    package.add_parser(sub)
+    deploy.add_parser(sub)
     return parser
 
 

@@ -158,6 +158,51 @@ def load_script(path: str | Path) -> LoadedScript:
     return loaded
 
 
+def load_module(name: str) -> LoadedScript:
+    """Import the installed module ``name`` (how a deployed driver finds its pipeline,
+    ``glacier run module:pipeline``) like :func:`load_script`: once, with module-level
+    pipeline runs skipped. Raises :class:`~glacier.errors.ScriptLoadError` when it is not
+    importable."""
+    import importlib
+    import importlib.util
+    from pathlib import Path
+
+    cached = _loaded.get(name)
+    if cached is not None and sys.modules.get(name) is cached.module:
+        return cached
+    if name in sys.modules:  # imported before (e.g. by a task's code): not re-executed
+        module = sys.modules[name]
+        loaded = LoadedScript(Path(getattr(module, "__file__", None) or name), module)
+        _loaded[name] = loaded
+        return loaded
+    parent = name.rpartition(".")[0]
+    try:
+        if parent:
+            importlib.import_module(parent)
+        spec = importlib.util.find_spec(name)
+    except ModuleNotFoundError:
+        spec = None
+    if spec is None or spec.loader is None:
+        raise ScriptLoadError(f"No such file or importable module: {name}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    loaded = LoadedScript(Path(spec.origin or name), module)
+    token = _loading.set(module.__dict__)
+    try:
+        spec.loader.exec_module(module)
+    except _RunAtLoad as stop:
+        loaded.skipped = stop.skipped
+    except Exception as exc:
+        del sys.modules[name]
+        raise ScriptLoadError(
+            f"Importing module {name} failed: {type(exc).__name__}: {exc}"
+        ) from exc
+    finally:
+        _loading.reset(token)
+    _loaded[name] = loaded
+    return loaded
+
+
 def _syntax_message(path: Path, exc: SyntaxError) -> str:
     where = f"{_display(str(path))}:{exc.lineno}" if exc.lineno else _display(str(path))
     line = (exc.text or "").rstrip("\n")

@@ -22,13 +22,17 @@ def ref_of(fn: Callable[..., Any]) -> str:
             f"{fn!r} cannot be imported by path from another process: define it at module "
             "level (not a lambda, closure or method of a local class)."
         )
-    if module == "__main__" or module.startswith(SCRIPT_MODULE_PREFIX):
+    if module == "__main__" or module.startswith(SCRIPT_MODULE_PREFIX) or module not in sys.modules:
+        # __main__, a pipeline file loaded by path (glacier/dag/loading.py), or a file whose
+        # module is gone: the other process imports it by path.
+        code = getattr(fn, "__code__", None)
         main_file = getattr(sys.modules.get(module), "__file__", None)
-        if not main_file:
+        source = main_file or (code.co_filename if code is not None else None)
+        if not source or not Path(source).is_file():
             raise ValueError(
                 f"{qualname} is defined in an interactive session; move it into a module file."
             )
-        return f"{Path(main_file).resolve()}:{qualname}"
+        return f"{Path(source).resolve()}:{qualname}"
     return f"{module}:{qualname}"
 
 
