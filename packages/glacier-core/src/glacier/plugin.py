@@ -29,7 +29,8 @@ Groups (see ``docs/plugins.md`` for a worked example of each):
   :func:`py_literal`, :func:`py_comment`, :func:`py_ident`), the typed IR
   (:class:`IRGraph`, :class:`IRProvider`, :class:`IRBucket`, :class:`IRCompute`,
   :class:`TierRule`, :class:`Grant`), merge rules for shared buckets (:func:`any_true`,
-  :func:`all_true`, :func:`strongest`, :func:`one_of`, :func:`same`), function packages
+  :func:`all_true`, :func:`strongest`, :func:`one_of`, :func:`same`; a rule of your own
+  returns :class:`Merged`), function packages
   (:func:`make_package`, :func:`loader_lines`, :class:`BuildFile`, :func:`safe_name`) and
   the escape-hatch models (:class:`AdvancedStorageConfig`, ...).
 * **Errors**: every :mod:`glacier.errors` class and the compiler's errors.
@@ -78,6 +79,7 @@ if TYPE_CHECKING:
         TierRule,
     )
     from glacier.compiler.merge import (
+        Merged,
         MergeRule,
         Part,
         all_true,
@@ -193,6 +195,7 @@ _GROUPS: dict[str, tuple[str, ...]] = {
     ),
     "glacier.compiler.merge": (
         "MergeRule",
+        "Merged",
         "Part",
         "all_true",
         "any_true",
@@ -304,6 +307,7 @@ __all__ = [
     "KeyHandle",
     "LifecycleTier",
     "MergeRule",
+    "Merged",
     "NotSupportedError",
     "ObjectLockConfig",
     "ObjectNotFoundError",
