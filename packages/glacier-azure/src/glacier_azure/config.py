@@ -30,7 +30,10 @@ class AzureConfig(ProviderConfig):
     subscription_id: str | None = None
     tenant_id: str | None = None
     storage_account: str | None = Field(
-        default=None, description="Storage account holding the containers (3-24 a-z0-9)."
+        default=None,
+        description="Storage account holding the containers (3-24 a-z0-9). The compiler puts "
+        "containers whose account-level settings differ from the defaults in accounts named "
+        "after it (see docs/clouds/azure.md).",
     )
     account_key: SecretStr | None = None
     connection_string: SecretStr | None = None

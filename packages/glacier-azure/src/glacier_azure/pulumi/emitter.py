@@ -32,17 +32,19 @@ from glacier.plugin import (
 from glacier_azure.config import SynapseConfig
 from glacier_azure.pulumi import access, functions, replication, storage, synapse
 from glacier_azure.pulumi.accounts import (
-    DEFAULT_SETTINGS,
-    AccountPlan,
     ContainerHandle,
     StorageAccount,
     account_key,
-    blob_config,
-    default_account_name,
-    plan_account,
     reference_account,
     registry,
     storage_account,
+)
+from glacier_azure.pulumi.grouping import (
+    DEFAULT_SETTINGS,
+    AccountPlan,
+    blob_config,
+    default_account_name,
+    plan_account,
 )
 from glacier_azure.pulumi.keys import VaultKey
 from glacier_azure.pulumi.merge import BLOB_MERGE_RULES
@@ -83,22 +85,23 @@ class AzureEmitter(PulumiEmitter):
 
     # -- buckets ---------------------------------------------------------------------------
     def account_plan(self, bucket: IRBucket) -> AccountPlan:
-        """The storage account of ``bucket``'s container (see :mod:`.accounts`)."""
+        """The storage account of ``bucket``'s container (see :mod:`.grouping`)."""
         config = azure_config(bucket.provider)
         return plan_account(self.ir.pipeline, bucket, config.storage_account)
 
     def bucket_key(
         self, bucket: IRBucket, encryption: EncryptionConfig, out: ProgramWriter
     ) -> VaultKey:
+        """The key of the container's account (one per account: containers with the same
+        key settings share the account)."""
         plan = self.account_plan(bucket)
         return account_key(self.ir, plan.name, bucket.provider, encryption, out)
 
     def bucket_resource(self, bucket: IRBucket, key: Any, out: ProgramWriter) -> ContainerHandle:
+        """The container in the account of its settings group (the account, with ``key``,
+        is emitted with the group's first container)."""
         plan = self.account_plan(bucket)
-        if plan.default and self._has_existing(bucket.provider):
-            account = self._default_account(bucket.provider, out)
-        else:
-            account = self._account(plan, bucket.provider, out)
+        account = self._account(plan, bucket.provider, out)
         if not plan.default:
             bucket.notes.append(_placement_note(bucket, plan))
         return storage.emit_container(bucket, account, out)
@@ -227,9 +230,6 @@ class AzureEmitter(PulumiEmitter):
             return reference_account(name, provider, config.resource_group or "", sub, out)
 
         return out.handles.once(("azure-storage-account", name), emit)
-
-    def _has_existing(self, provider: IRProvider) -> bool:
-        return any(b.existing and b.provider.key == provider.key for b in self.ir.buckets)
 
     def _creates_default(self, provider: IRProvider) -> bool:
         """Whether this program creates the provider's default account: a managed container

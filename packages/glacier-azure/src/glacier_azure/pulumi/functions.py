@@ -29,7 +29,8 @@ from glacier.plugin import (
     py_literal,
 )
 from glacier_azure.config import AzureFunctionConfig
-from glacier_azure.pulumi.accounts import AccountSettings, storage_account
+from glacier_azure.pulumi.accounts import storage_account
+from glacier_azure.pulumi.grouping import AccountSettings
 from glacier_azure.pulumi.names import account_name
 from glacier_azure.pulumi.provider import placement, role_id
 

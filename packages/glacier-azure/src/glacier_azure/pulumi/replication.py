@@ -11,12 +11,8 @@ from glacier.plugin import (
     ReplicationConfig,
 )
 from glacier_azure.config import AzureConfig
-from glacier_azure.pulumi.accounts import (
-    ST,
-    AccountSettings,
-    ContainerHandle,
-    storage_account,
-)
+from glacier_azure.pulumi.accounts import ST, ContainerHandle, storage_account
+from glacier_azure.pulumi.grouping import AccountSettings
 from glacier_azure.pulumi.names import account_name
 from glacier_azure.pulumi.provider import azure_config
 from glacier_azure.pulumi.storage import access_tier

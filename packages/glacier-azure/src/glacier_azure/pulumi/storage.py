@@ -25,12 +25,8 @@ from glacier.plugin import (
     UnsupportedFeatureError,
     tier_level,
 )
-from glacier_azure.pulumi.accounts import (
-    ST,
-    ContainerHandle,
-    StorageAccount,
-    blob_config,
-)
+from glacier_azure.pulumi.accounts import ST, ContainerHandle, StorageAccount
+from glacier_azure.pulumi.grouping import blob_config
 
 #: Neutral level -> ManagementPolicyBaseBlob action.
 TIER_ACTIONS = {"cool": "tier_to_cool", "cold": "tier_to_cold", "archive": "tier_to_archive"}

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from glacier.plugin import Call, Expr, IdentityHandle, IRCompute, IRGraph, ProgramWriter
 from glacier_azure.config import SynapseConfig
-from glacier_azure.pulumi.accounts import AccountSettings, storage_account
+from glacier_azure.pulumi.accounts import storage_account
+from glacier_azure.pulumi.grouping import AccountSettings
 from glacier_azure.pulumi.names import account_name
 from glacier_azure.pulumi.provider import placement
 
