@@ -139,9 +139,7 @@ def test_azure_replication_with_pinned_hns_is_refused() -> None:
     )
     config = BlobConfig(hierarchical_namespace=True)
     with pytest.raises(ConflictingConfigError, match="Azure.*GRS"):
-        _one_bucket_pipeline(provider, config=config, advanced_config=adv).compile(
-            PulumiCompiler()
-        )
+        _one_bucket_pipeline(provider, config=config, advanced_config=adv).compile(PulumiCompiler())
 
 
 def test_gcp_intelligent_tiering_and_lock_with_versioning_are_refused() -> None:
