@@ -220,6 +220,23 @@ def test_same_settings_share_one_account_and_one_key(export_and_run) -> None:
     assert set(rules) == {"glacier-compliance-data", "glacier-more-archive"}
 
 
+def test_equivalent_keys_share_an_account() -> None:
+    """``kms`` and ``aws:kms`` are one Key Vault key on Azure; a key that does not rotate has
+    no rotation period."""
+    same = EncryptionConfig(algorithm="kms", kms_key_rotation=False, rotation_days=90)
+    other = EncryptionConfig(algorithm="aws:kms", kms_key_rotation=False)
+    rotating = EncryptionConfig(algorithm="kms", kms_key_rotation=True, rotation_days=90)
+    accounts = _accounts(
+        compile_azure(
+            ("key-a", {"advanced_config": AdvancedStorageConfig(custom_encryption=same)}),
+            ("key-b", {"advanced_config": AdvancedStorageConfig(custom_encryption=other)}),
+            ("key-c", {"advanced_config": AdvancedStorageConfig(custom_encryption=rotating)}),
+        )
+    )
+    assert accounts["key-a"] == accounts["key-b"] != accounts["key-c"]
+    assert accounts["key-a"] != accounts["glacier-data"]
+
+
 def test_storage_account_names_the_default_group() -> None:
     accounts = _accounts(compile_azure(storage_account="acmelake"))
     assert accounts["glacier-data"] == "acmelake"

@@ -113,9 +113,22 @@ def account_settings(bucket: IRBucket) -> tuple[AccountSettings, list[str]]:
         soft_delete_days=cfg.soft_delete_retention_days,
         versioning=cfg.versioning or replicated,
         change_feed=replicated,
-        encryption=adv.custom_encryption if adv is not None else None,
+        encryption=_azure_key(adv.custom_encryption if adv is not None else None),
     )
     return settings, chosen
+
+
+def _azure_key(encryption: EncryptionConfig | None) -> EncryptionConfig | None:
+    """What of ``encryption`` makes a different key on Azure: ``kms`` and ``aws:kms`` are the
+    same Key Vault key, and the rotation period matters only when the key rotates."""
+    if encryption is None:
+        return None
+    update: dict[str, Any] = {}
+    if encryption.algorithm == "aws:kms":
+        update["algorithm"] = "kms"
+    if not encryption.kms_key_rotation:
+        update["rotation_days"] = EncryptionConfig.model_fields["rotation_days"].default
+    return encryption.model_copy(update=update) if update else encryption
 
 
 def default_account_name(pipeline: str, provider: IRProvider, storage_account: str | None) -> str:
