@@ -372,7 +372,7 @@ class IRBuilder:
                 )
             found.names.append(bucket.name)
             found.paths.append(bucket.path)
-            found.existing = found.existing or bool(getattr(bucket, "existing", False))
+            found.existing = found.existing or bucket.existing
             found.parts.append(
                 IRBucketPart(bucket.name, bucket.path, bucket.config, bucket.advanced_config)
             )
