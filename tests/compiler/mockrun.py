@@ -76,6 +76,13 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> Any:
         self.calls.append((args.token, dict(args.args)))
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {
+                "accountId": "123456789012",
+                "arn": "arn:aws:iam::123456789012:user/glacier-test",
+                "userId": "AIDAGLACIERTEST",
+                "id": "123456789012",
+            }
         if args.token == "azure-native:authorization:getClientConfig":
             return {
                 "tenantId": "tenant-0",

@@ -105,8 +105,9 @@ def emit_function(
             ("host.json", host_json(cfg.timeout_seconds)),
         ],
         wrapper_requirements=[FUNCTIONS_REQUIREMENT],
+        include=cfg.include,
     )
-    emitter.ir.build.packages.append(spec)
+    emitter.ir.build.add_package(spec)
     rg = emitter.resource_group(provider, out)
     app_name = cfg.app_name or resource.function_name
     account = emit_account(
@@ -414,7 +415,9 @@ def emit_synapse(
         provider,
         out,
         name=account_name(None, f"{cfg.workspace_name}lake", provider.key),
-        cfg=BlobConfig(hierarchical_namespace=True),
+        # Shared keys stay allowed on the workspace's own lake: Synapse without them is not
+        # verified (docs/clouds/azure.md, "Secure defaults").
+        cfg=BlobConfig(hierarchical_namespace=True, allow_shared_key_access=True),
         comment=f"Data lake of Synapse workspace {cfg.workspace_name!r} (ADLS Gen2)",
     )
     filesystem = out.resource(

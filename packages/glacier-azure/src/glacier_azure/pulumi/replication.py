@@ -40,7 +40,11 @@ def emit_replication(
         None, rep.destination_bucket, dest_provider.key, bucket.bucket_name
     )
     dest_cfg = BlobConfig(
-        hierarchical_namespace=False, versioning=True, replication=cfg.replication
+        hierarchical_namespace=False,
+        versioning=True,
+        replication=cfg.replication,
+        allow_shared_key_access=cfg.allow_shared_key_access,
+        allowed_ip_ranges=cfg.allowed_ip_ranges,
     )
     tier = (
         access_tier(emitter, rep.storage_class, bucket.bucket_name) if rep.storage_class else None

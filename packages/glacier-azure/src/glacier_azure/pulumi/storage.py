@@ -78,6 +78,9 @@ def emit_account(
         "allow_cross_tenant_replication": False,
         "minimum_tls_version": "TLS1_2",
         "enable_https_traffic_only": True,
+        "allow_shared_key_access": cfg.allow_shared_key_access,
+        "default_to_o_auth_authentication": True,
+        "network_rule_set": network_rules(cfg),
     }
     depends: list[str] = []
     if encryption is not None:
@@ -95,7 +98,8 @@ def emit_account(
         name,
         account_args,
         comment=comment
-        or f"Storage account of {provider.key}: TLS 1.2+, HTTPS only, no public blob access",
+        or f"Storage account of {provider.key}: TLS 1.2+, HTTPS only, no public blob access, "
+        + ("shared keys allowed (BlobConfig)" if cfg.allow_shared_key_access else "Entra ID only"),
         provider=provider,
         var_hint=f"{name}_account",
         depends_on=depends,
@@ -125,6 +129,25 @@ def emit_account(
         provider=provider,
     )
     return var
+
+
+def network_rules(cfg: BlobConfig) -> Call:
+    """The account's firewall: with ``allowed_ip_ranges``, deny every other network (Azure
+    services, logging and metrics bypass); without, allow all networks (identities still
+    required: Glacier's runtime and functions reach the account over its public endpoint)."""
+    ranges = list(cfg.allowed_ip_ranges)
+    return Call(
+        ST + "NetworkRuleSetArgs",
+        {
+            "default_action": "Deny" if ranges else "Allow",
+            "bypass": "AzureServices, Logging, Metrics",
+            "ip_rules": [
+                Call(ST + "IPRuleArgs", {"i_p_address_or_range": r, "action": "Allow"})
+                for r in ranges
+            ]
+            or None,
+        },
+    )
 
 
 def _key_vault(
