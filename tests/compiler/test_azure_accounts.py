@@ -340,8 +340,7 @@ def test_unknown_replication_region_is_a_clear_error() -> None:
 # -- existing containers -----------------------------------------------------------------------
 def _with_existing(config: AzureConfig, *, plain: bool) -> Any:
     provider = Provider(config=config)
-    old = provider.bucket("landing", path="in/", name="landing")
-    old.existing = True  # type: ignore[attr-defined]  # read by the IR (existing=True)
+    old = provider.bucket("landing", path="in/", name="landing", existing=True)
     new = provider.bucket("curated", path="out/", name="curated")
 
     @task
@@ -380,7 +379,10 @@ def test_existing_container_is_referenced_not_created(export_and_run) -> None:
     )
     assert 'azure_native.storage.BlobContainer.get(\n    "landing",' in program
     _, graph = export_and_run(infra)
-    assert not graph.of_type(ACCOUNT) and not graph.of_type(ST + "BlobContainer")
+    created = [r for r in graph.resources if not r.read_id]
+    assert not [r for r in created if r.type in (ACCOUNT, ST + "BlobContainer")]
+    read = {r.name: r.read_id for r in graph.resources if r.read_id}
+    assert read["acmelake"] == account_id and read["landing"].endswith("/containers/landing")
 
 
 def test_existing_container_in_an_account_the_program_creates(export_and_run) -> None:
@@ -389,7 +391,8 @@ def test_existing_container_in_an_account_the_program_creates(export_and_run) ->
     assert 'azure_native.storage.BlobContainer.get(\n    "landing",' in infra.program
     _, graph = export_and_run(infra)
     assert [r.name for r in graph.of_type(ACCOUNT)] == ["acmelake"]
-    assert [r.name for r in graph.of_type(ST + "BlobContainer")] == ["curated"]
+    containers = {r.name: r.read_id for r in graph.of_type(ST + "BlobContainer")}
+    assert containers["curated"] == "" and containers["landing"].endswith("/containers/landing")
 
 
 def test_existing_container_needs_its_account_named() -> None:

@@ -4,7 +4,9 @@ Every function gets its code package (``build/<name>.zip``, see
 :mod:`glacier.compiler.package`), a CloudWatch log group with retention and a logs policy
 scoped to that log group. Every executor with a staging bucket gets read/write on exactly
 the staging prefix; Glue executors get the entry script uploaded to the staging bucket and a
-``glue.Job`` whose worker type, count, version and timeout come from :class:`GlueConfig`.
+``glue.Job`` whose worker type, count, version and timeout come from :class:`GlueConfig`,
+with a security configuration encrypting its logs and bookmarks
+(:mod:`glacier_aws.pulumi.glue_security`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from glacier.plugin import (
     BucketHandle,
     BuildFile,
     Call,
+    CompilerError,
     Expr,
     IdentityHandle,
     IRCompute,
@@ -30,6 +33,7 @@ from glacier.plugin import (
 )
 from glacier_aws.config import GlueConfig, LambdaConfig
 from glacier_aws.pulumi import policy
+from glacier_aws.pulumi.glue_security import emit_glue_encryption
 
 if TYPE_CHECKING:
     from glacier_aws.pulumi.emitter import AwsEmitter
@@ -41,6 +45,10 @@ LAMBDA_HANDLER = "glacier_handler.handler"
 VPC_ACCESS_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaENIManagementAccess"
 ENTRY_KEY = f"{STAGING_PREFIX}_entrypoint/glacier_entrypoint.py"
 GLUE_LOG_RETENTION_DAYS = 30
+#: CloudWatch log group names (their ARNs reach IAM policies: no wildcards can slip in).
+_LOG_GROUP = re.compile(r"[.\-_/#A-Za-z0-9]{1,512}")
+#: Lambda function names Glacier creates.
+_LAMBDA_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def lambda_wrapper(handler_ref: str) -> str:
@@ -87,6 +95,16 @@ def logs_policy(log_group: str, stream_prefix: str = "") -> Call:
     )
 
 
+def check_log_group(compute: IRCompute, name: str) -> None:
+    """Refuse a log group name CloudWatch would refuse (its ARN reaches IAM policies)."""
+    if not _LOG_GROUP.fullmatch(name):
+        raise CompilerError(
+            f"{compute.kind.capitalize()} {compute.name!r} would log to {name[:120]!r}, which "
+            "is not a CloudWatch log group name (letters, digits, '.', '-', '_', '/', '#'); "
+            "rename it."
+        )
+
+
 def _log_group(
     compute: IRCompute,
     role: str,
@@ -94,12 +112,20 @@ def _log_group(
     retention: int,
     out: ProgramWriter,
     stream_prefix: str = "",
+    kms_key: str | None = None,
 ) -> tuple[str, str]:
+    check_log_group(compute, name)
     group = out.resource(
         "aws.cloudwatch.LogGroup",
         f"{compute.name}-logs",
-        {"name": name, "retention_in_days": retention, "tags": compute.tags or None},
-        comment=f"Log group of {compute.kind} {compute.name!r} ({retention} days retention)",
+        {
+            "name": name,
+            "retention_in_days": retention,
+            "kms_key_id": Expr(f"{kms_key}.arn") if kms_key else None,
+            "tags": compute.tags or None,
+        },
+        comment=f"Log group of {compute.kind} {compute.name!r} ({retention} days retention"
+        + (", KMS-encrypted)" if kms_key else ")"),
         provider=compute.provider,
         var_hint=f"{compute.name}_log_group",
     )
@@ -127,9 +153,15 @@ def emit_function(
         resource.handler_ref,
         cfg.requirements,
         files=[(LAMBDA_ENTRY, lambda_wrapper(resource.handler_ref))],
+        include=cfg.include,
     )
-    emitter.ir.build.packages.append(spec)
+    emitter.ir.build.add_package(spec)
     fn_name = resource.function_name
+    if not _LAMBDA_NAME.fullmatch(str(fn_name)):
+        raise CompilerError(
+            f"Function {function.name!r}: {str(fn_name)[:80]!r} is not a Lambda function name "
+            "(1-64 letters, digits, '-' or '_'); pass another function_name."
+        )
     group, logs = _log_group(function, role, f"/aws/lambda/{fn_name}", cfg.log_retention_days, out)
     deps = [group, logs]
     if cfg.vpc is not None:
@@ -224,8 +256,11 @@ def emit_glue(
         )
         deps.append(entry)
     job_name = f"glacier-{executor.name}"
+    log_name = f"/aws-glue/jobs/{job_name}"
+    check_log_group(executor, log_name)
+    key, security, key_grant = emit_glue_encryption(executor, role, log_name, out)
     group, logs = _log_group(
-        executor, role, f"/aws-glue/jobs/{job_name}", GLUE_LOG_RETENTION_DAYS, out, "jr_"
+        executor, role, log_name, GLUE_LOG_RETENTION_DAYS, out, "jr_", kms_key=key
     )
     arguments: dict[str, str] = {
         "--job-language": "python",
@@ -250,16 +285,17 @@ def emit_glue(
             "timeout": cfg.timeout_minutes,
             "max_retries": cfg.max_retries,
             "default_arguments": arguments,
+            "security_configuration": Expr(f"{security}.name"),
             "tags": executor.tags or None,
         },
         comment=[
             f"Glacier executor {executor.name!r}: Glue job {job_name!r} running Glacier's "
             "entry script as its own role",
             f"{cfg.num_workers} x {cfg.worker_type}, Glue {cfg.glue_version}, "
-            f"timeout {cfg.timeout_minutes} min",
+            f"timeout {cfg.timeout_minutes} min, logs and bookmarks encrypted",
         ],
         provider=executor.provider,
-        depends_on=[*deps, group, logs],
+        depends_on=[*deps, group, logs, key_grant],
         var_hint=f"{executor.name}_job",
     )
     out.export(f"executor {executor.name} glue job", Expr(f"{var}.name"))
@@ -269,7 +305,9 @@ def _upload_entry(executor: IRCompute, staging: BucketHandle, out: ProgramWriter
     """Upload ``build/<executor>/glacier_entrypoint.py`` to the staging bucket (the key the
     Glue adapter uses); returns the object's variable."""
     path = f"build/{safe_name(executor.name)}/glacier_entrypoint.py"
-    out.ir.build.files.append(BuildFile(path, entrypoint_source()))
+    out.ir.build.files.append(
+        BuildFile(path, entrypoint_source(), owner=f"executor {executor.name!r}")
+    )
     return out.resource(
         "aws.s3.BucketObjectv2",
         f"{executor.name}-entrypoint",

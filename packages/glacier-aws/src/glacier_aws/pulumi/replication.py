@@ -7,7 +7,12 @@ from typing import TYPE_CHECKING, Any
 from glacier.plugin import BucketHandle, Call, Expr, ProgramWriter, ReplicationConfig
 from glacier_aws.config import S3Config
 from glacier_aws.pulumi import policy
-from glacier_aws.pulumi.storage import S3, emit_secure_defaults, emit_versioning
+from glacier_aws.pulumi.storage import (
+    S3,
+    checked_bucket_name,
+    emit_secure_defaults,
+    emit_versioning,
+)
 from glacier_aws.pulumi.tiers import s3_class
 
 if TYPE_CHECKING:
@@ -26,7 +31,7 @@ def emit_replication(
     source_versioning = handle.versioning
     config = bucket.provider.config.model_copy(update={"region": rep.destination_region})
     dest_provider = emitter.ensure_provider(config, out, "Provider for replication")
-    dest_name = rep.destination_bucket
+    dest_name = checked_bucket_name(rep.destination_bucket)
     origin = f"Replica of S3 bucket {bucket.bucket_name!r} (advanced_config.replication)"
     dest = out.resource(
         S3 + "Bucket",

@@ -14,6 +14,7 @@ from glacier.plugin import (
     AdvancedStorageConfig,
     BucketHandle,
     Call,
+    CompilerError,
     ConflictingConfigError,
     EncryptionConfig,
     Expr,
@@ -26,10 +27,21 @@ from glacier.plugin import (
     TierRule,
 )
 from glacier_aws.config import S3Config, S3LifecycleRule
+from glacier_aws.naming import validate_s3_bucket_name
 from glacier_aws.pulumi import policy
 from glacier_aws.pulumi.tiers import s3_class
 
 S3 = "aws.s3."
+
+
+def checked_bucket_name(name: str) -> str:
+    """``name`` if S3 accepts it, else :class:`CompilerError` (bucket names reach ARNs in
+    IAM policies, so one that S3 would refuse is refused here, before anything is written)."""
+    try:
+        validate_s3_bucket_name(name)
+    except ValueError as exc:
+        raise CompilerError(f"S3 bucket name {str(name)[:80]!r}: {exc}.") from None
+    return name
 
 
 def scope_lifecycle(config: S3Config, path: str) -> S3Config:
@@ -67,6 +79,7 @@ def emit_key(
 
 def emit_bucket(bucket: IRBucket, key: KeyHandle | None, out: ProgramWriter) -> BucketHandle:
     """The S3 bucket and its secure defaults."""
+    checked_bucket_name(bucket.bucket_name)
     cfg = bucket.config if isinstance(bucket.config, S3Config) else S3Config()
     adv = bucket.advanced
     locked = bool(adv and adv.object_lock)
@@ -95,6 +108,7 @@ def emit_bucket(bucket: IRBucket, key: KeyHandle | None, out: ProgramWriter) -> 
 
 def reference_bucket(bucket: IRBucket, out: ProgramWriter) -> BucketHandle:
     """An existing bucket, looked up by name: never created, changed or deleted."""
+    checked_bucket_name(bucket.bucket_name)
     var = out.reference(
         S3 + "Bucket",
         bucket.bucket_name,

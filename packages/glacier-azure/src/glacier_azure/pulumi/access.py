@@ -26,18 +26,28 @@ from glacier_azure.pulumi.provider import placement, role_id, writer_role
 AZ = "azure_native."
 
 
+def abac_string(text: str) -> str:
+    """``text`` as a single-quoted ABAC string literal. Quotes, backslashes and control
+    characters cannot be expressed there and are refused (never passed through); everything
+    else, ``*`` and ``?`` included, is literal in ``StringStartsWith``."""
+    bad = [ch for ch in text if ch in "'\\" or not ch.isprintable()]
+    if bad:
+        raise CompilerError(
+            f"Bucket path {text[:80]!r} contains {bad[0]!r}, which an Azure role assignment "
+            "condition cannot express; rename the path."
+        )
+    return f"'{text}'"
+
+
 def prefix_condition(prefix: str, mode: str) -> str | None:
-    """ABAC condition limiting blob data actions to names under ``prefix`` (None = all)."""
+    """ABAC condition limiting blob data actions to names under ``prefix`` (None = all).
+    Only ``StringStartsWith`` on a quoted literal (:func:`abac_string`): no wildcard."""
     if not prefix:
         return None
-    if "'" in prefix or "\\" in prefix:
-        raise CompilerError(
-            f"Bucket path {prefix!r} contains a quote or backslash, which an Azure role "
-            "assignment condition cannot express; rename the path."
-        )
-    path = f"@Resource[{BLOB_DATA}:path] StringStartsWith '{prefix}'"
+    literal = abac_string(prefix)
+    path = f"@Resource[{BLOB_DATA}:path] StringStartsWith {literal}"
     if mode == "read":
-        list_prefix = f"@Request[{BLOB_DATA}:prefix] StringStartsWith '{prefix}'"
+        list_prefix = f"@Request[{BLOB_DATA}:prefix] StringStartsWith {literal}"
         read = f"ActionMatches{{'{BLOB_DATA}/read'}}"
         return (
             f"((!({read} AND NOT SubOperationMatches{{'Blob.List'}})) OR ({path})) AND "

@@ -126,7 +126,8 @@ def account_args(
 ) -> dict[str, Any]:
     """Every argument of a storage account: ``settings`` plus Glacier's secure defaults
     (TLS 1.2+, HTTPS only, no public blobs unless allowed, no cross-tenant replication,
-    blob encryption, the customer-managed key when there is one)."""
+    Entra ID only unless shared keys are allowed, the firewall, blob encryption, the
+    customer-managed key when there is one)."""
     args: dict[str, Any] = {
         "account_name": name,
         **where,
@@ -138,6 +139,9 @@ def account_args(
         "allow_cross_tenant_replication": False,
         "minimum_tls_version": "TLS1_2",
         "enable_https_traffic_only": True,
+        "allow_shared_key_access": settings.allow_shared_key_access,
+        "default_to_o_auth_authentication": True,
+        "network_rule_set": network_rules(settings.allowed_ip_ranges),
     }
     if key is not None:
         args["identity"] = Call(
@@ -147,6 +151,25 @@ def account_args(
     args["encryption"] = encryption_args(key)
     args["tags"] = tags or None
     return args
+
+
+def network_rules(allowed_ip_ranges: tuple[str, ...]) -> Call:
+    """The account's firewall: with ``allowed_ip_ranges``, deny every other network (Azure
+    services, logging and metrics bypass); without, allow all networks (identities still
+    required: Glacier's runtime and functions reach the account over its public endpoint)."""
+    ranges = list(allowed_ip_ranges)
+    return Call(
+        ST + "NetworkRuleSetArgs",
+        {
+            "default_action": "Deny" if ranges else "Allow",
+            "bypass": "AzureServices, Logging, Metrics",
+            "ip_rules": [
+                Call(ST + "IPRuleArgs", {"i_p_address_or_range": r, "action": "Allow"})
+                for r in ranges
+            ]
+            or None,
+        },
+    )
 
 
 def emit_account(

@@ -113,8 +113,9 @@ def emit_function(
             ("host.json", host_json(cfg.timeout_seconds)),
         ],
         wrapper_requirements=[FUNCTIONS_REQUIREMENT],
+        include=cfg.include,
     )
-    ir.build.packages.append(spec)
+    ir.build.add_package(spec)
     app_name = cfg.app_name or resource.function_name
     account = storage_account(
         ir,

@@ -41,6 +41,10 @@ class AccountSettings:
     versioning: bool = False
     change_feed: bool = False
     encryption: EncryptionConfig | None = None
+    #: Shared-key (account key, SAS) access; off by default: Entra ID only.
+    allow_shared_key_access: bool = False
+    #: Firewall: the only networks allowed (empty: all networks, identities still required).
+    allowed_ip_ranges: tuple[str, ...] = ()
 
     def changes(self) -> list[str]:
         """``name=value`` of every setting that differs from the default account's, in field
@@ -66,6 +70,12 @@ class AccountSettings:
             "versioning": "versioning" if self.versioning else "no versioning",
             "change_feed": "change feed" if self.change_feed else "no change feed",
             "encryption": "customer-managed key",
+            "allow_shared_key_access": "shared keys allowed"
+            if self.allow_shared_key_access
+            else "Entra ID only",
+            "allowed_ip_ranges": f"networks {', '.join(self.allowed_ip_ranges)}"
+            if self.allowed_ip_ranges
+            else "all networks",
         }
         parts = [words[c.partition("=")[0]] for c in self.changes()]
         return ", ".join(parts) or "default settings"
@@ -114,6 +124,8 @@ def account_settings(bucket: IRBucket) -> tuple[AccountSettings, list[str]]:
         versioning=cfg.versioning or replicated,
         change_feed=replicated,
         encryption=_azure_key(adv.custom_encryption if adv is not None else None),
+        allow_shared_key_access=cfg.allow_shared_key_access,
+        allowed_ip_ranges=tuple(cfg.allowed_ip_ranges),
     )
     return settings, chosen
 

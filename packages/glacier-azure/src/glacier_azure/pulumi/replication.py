@@ -53,6 +53,8 @@ def emit_replication(
         versioning=True,
         change_feed=True,
         encryption=source.settings.encryption,
+        allow_shared_key_access=source.settings.allow_shared_key_access,
+        allowed_ip_ranges=source.settings.allowed_ip_ranges,
     )
     replica = storage_account(
         ir,

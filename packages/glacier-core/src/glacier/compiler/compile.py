@@ -5,8 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from glacier.compiler.checks import name_problem, requirement_problem
 from glacier.compiler.emitter import PulumiEmitter
-from glacier.compiler.errors import CustomizationError, MissingEmitterError
+from glacier.compiler.errors import (
+    CompilerError,
+    CustomizationError,
+    InvalidNameError,
+    MissingEmitterError,
+)
 from glacier.compiler.ir import AccessDecl, IRBuilder, IRGraph
 from glacier.compiler.program import (
     PULUMI_REQUIREMENT,
@@ -52,6 +58,7 @@ class PulumiCompiler:
             ),
         )
         ir = builder.build(graph)
+        _check_names(ir)
         hooks = _check_customizations(ir, customizations)
         writer = ProgramWriter(ir, hooks)
         for provider in ir.providers:
@@ -83,7 +90,15 @@ class PulumiCompiler:
                 "Customization hooks are imported by module path: make their modules "
                 "importable (PYTHONPATH) when running `pulumi up`."
             )
-        return CompiledInfra(ir=ir, program=program, requirements=requirements, notes=notes)
+        infra = CompiledInfra(ir=ir, program=program, requirements=requirements, notes=notes)
+        ir.build.check()
+        for line in infra.requirements:
+            problem = requirement_problem(line)
+            if problem is not None:
+                raise CompilerError(
+                    f"Program requirement {str(line)[:80]!r} (added by an emitter) {problem}."
+                )
+        return infra
 
     # -- emitters --------------------------------------------------------------------------
     @staticmethod
@@ -106,6 +121,20 @@ class PulumiCompiler:
         if cls not in cache:
             cache[cls] = cls(ir)
         return cache[cls]
+
+
+def _check_names(ir: IRGraph) -> None:
+    """Every name that reaches generated files (the pipeline's, each resource's) must be
+    writable: UTF-8 encodable, printable, not too long. Checked before anything is built."""
+    for kind, name in [("pipeline", ir.pipeline), *(("resource", n) for n in ir.glacier_names())]:
+        problem = name_problem(name)
+        if problem is not None:
+            text = str(name)
+            shown = repr(text) if len(text) <= 60 else repr(text[:57]) + "..."
+            raise InvalidNameError(
+                f"The {kind} name {shown} {problem}. Pass name=... with a short printable "
+                "name (letters, digits, '-', '_')."
+            )
 
 
 def _check_customizations(

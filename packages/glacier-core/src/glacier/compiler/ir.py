@@ -260,7 +260,8 @@ class IRBuilder:
                 reads, writes = _resolve(result, declared.get(res.name), f"function {res.name!r}")
                 functions.append((res, reads, writes))
         seen = {id(r) for r in resources}
-        for *_, reads, writes in (*analysed, *functions):
+        used = [(r, w) for *_, r, w in analysed] + [(r, w) for _, r, w in functions]
+        for reads, writes in used:
             for bucket in (*reads, *writes):
                 if id(bucket) not in seen:
                     seen.add(id(bucket))
@@ -300,9 +301,9 @@ class IRBuilder:
                 _grant(computes[id(executor)], node_id, reads, writes, bucket_of)
         for fn, reads, writes in functions:
             _grant(computes[id(fn)], f"handler:{fn.name}", reads, writes, bucket_of)
-        for bucket in buckets.values():
-            bucket.readers = sorted(set(bucket.readers))
-            bucket.writers = sorted(set(bucket.writers))
+        for ir_bucket in buckets.values():
+            ir_bucket.readers = sorted(set(ir_bucket.readers))
+            ir_bucket.writers = sorted(set(ir_bucket.writers))
         ordered = sorted(computes.values(), key=lambda c: c.name)
         return IRGraph(
             pipeline=graph.name,
@@ -372,7 +373,7 @@ class IRBuilder:
                 )
             found.names.append(bucket.name)
             found.paths.append(bucket.path)
-            found.existing = found.existing or bool(getattr(bucket, "existing", False))
+            found.existing = found.existing or bucket.existing
             found.parts.append(
                 IRBucketPart(bucket.name, bucket.path, bucket.config, bucket.advanced_config)
             )
@@ -382,29 +383,29 @@ class IRBuilder:
 
     def _merge(self, bucket: IRBucket) -> None:
         """Merged bucket-level settings and per-path rules of a cloud bucket's parts."""
-        configs = [p for p in bucket.parts if p.config is not None]
-        advanced = [p for p in bucket.parts if p.advanced is not None]
-        if _all_equal([p.config for p in configs]):
-            bucket.config = configs[0].config if configs else None
+        configs = [Part(p.name, p.path, p.config) for p in bucket.parts if p.config is not None]
+        advanced = [
+            Part(p.name, p.path, p.advanced) for p in bucket.parts if p.advanced is not None
+        ]
+        if _all_equal([p.value for p in configs]):
+            bucket.config = configs[0].value if configs else None
         else:
-            merged, notes = self._merge_configs(
-                bucket.provider.config, [Part(p.name, p.path, p.config) for p in configs]
-            )
+            merged, notes = self._merge_configs(bucket.provider.config, configs)
             bucket.config = merged
             bucket.notes += [f"{bucket.bucket_name}: {n}" for n in notes]
-        if _all_equal([p.advanced for p in advanced]):
-            bucket.advanced = advanced[0].advanced if advanced else None
+        if _all_equal([p.value for p in advanced]):
+            bucket.advanced = advanced[0].value if advanced else None
             if bucket.advanced is not None and bucket.advanced.tiers():
                 tiers = tuple(bucket.advanced.tiers())
                 bucket.tier_rules = [TierRule("", tiers, advanced[0].name)]
         else:
-            adv, notes = merge_advanced([Part(p.name, p.path, p.advanced) for p in advanced])
+            adv, notes = merge_advanced(advanced)
             bucket.advanced = adv
             bucket.notes += [f"{bucket.bucket_name}: {n}" for n in notes]
             bucket.tier_rules = [
-                TierRule(scoped_prefix(p.path), tuple(p.advanced.tiers()), p.name)
+                TierRule(scoped_prefix(p.path), tuple(p.value.tiers()), p.name)
                 for p in advanced
-                if p.advanced is not None and p.advanced.tiers()
+                if p.value.tiers()
             ]
         if bucket.existing and (bucket.config is not None or bucket.advanced is not None):
             named = [p.name for p in bucket.parts if p.config or p.advanced]

@@ -36,8 +36,11 @@ class Bucket(Resource):
         config: BucketConfig | None = None,
         name: str | None = None,
         advanced_config: Any | None = None,
+        existing: bool = False,
     ) -> None:
         self.bucket_name = bucket_name
+        #: Referenced by compiled programs, never created or deleted (``existing=True``).
+        self.existing = bool(existing)
         self.path = path.lstrip("/")
         fmt = format or infer_format(self.path) or "parquet"
         self.format = get_format(fmt).name

@@ -106,8 +106,9 @@ def emit_function(emitter: GcpEmitter, function: IRCompute, sa: str, out: Progra
         cfg.requirements,
         files=[("main.py", main_source(resource.handler_ref))],
         wrapper_requirements=[FRAMEWORK_REQUIREMENT],
+        include=cfg.include,
     )
-    emitter.ir.build.packages.append(spec)
+    emitter.ir.build.add_package(spec)
     bucket = sources_bucket(emitter, provider, out)
     bucket_var = out.ref(f"bucket:{bucket.key}")
     source = out.resource(

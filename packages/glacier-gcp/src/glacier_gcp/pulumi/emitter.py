@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, ClassVar
 
 from glacier.compiler.emitter import PulumiEmitter
+from glacier.compiler.errors import CompilerError
 from glacier.compiler.ir import IRBucket, IRCompute, IRProvider
 from glacier.compiler.program import HookTarget, ProgramWriter
 from glacier.compiler.pyrender import Call, Expr
@@ -15,6 +15,26 @@ from glacier_gcp.pulumi.labels import account_id
 
 READ_ROLE = "roles/storage.objectViewer"
 WRITE_PERMISSIONS = ["storage.objects.create", "storage.objects.delete"]
+
+
+def cel_string(text: str) -> str:
+    """``text`` as a double-quoted CEL string literal: backslash and quote escaped, control
+    characters as ``\\xHH``; other characters literal (CEL strings are Unicode). Lone
+    surrogates cannot be expressed and are refused."""
+    out = []
+    for ch in text:
+        if 0xD800 <= ord(ch) <= 0xDFFF:
+            raise CompilerError(
+                f"Bucket path {text[:80]!r} contains a lone surrogate, which an IAM condition "
+                "cannot express; rename the path."
+            )
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\x{ord(ch):02x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
 
 
 class GcpEmitter(PulumiEmitter):
@@ -81,7 +101,7 @@ class GcpEmitter(PulumiEmitter):
         )
         condition = None
         if prefix:
-            objects = json.dumps(f"projects/_/buckets/{bucket.bucket_name}/objects/{prefix}")
+            objects = cel_string(f"projects/_/buckets/{bucket.bucket_name}/objects/{prefix}")
             expression = f"resource.name.startsWith({objects})"
             if mode == "read":
                 expression = f'resource.type == "storage.googleapis.com/Bucket" || {expression}'
@@ -89,7 +109,7 @@ class GcpEmitter(PulumiEmitter):
                 "gcp.storage.BucketIAMMemberConditionArgs",
                 {
                     "title": f"glacier-{mode}-prefix",
-                    "description": f"Objects under {prefix}",
+                    "description": f"Objects under {prefix}"[:200],
                     "expression": expression,
                 },
             )
