@@ -90,7 +90,13 @@ class PulumiCompiler:
                 "Customization hooks are imported by module path: make their modules "
                 "importable (PYTHONPATH) when running `pulumi up`."
             )
-        infra = CompiledInfra(ir=ir, program=program, requirements=requirements, notes=notes)
+        infra = CompiledInfra(
+            ir=ir,
+            program=program,
+            requirements=requirements,
+            notes=notes,
+            pulumi_resource_count=writer.resource_count,
+        )
         ir.build.check()
         for line in infra.requirements:
             problem = requirement_problem(line)
@@ -104,6 +110,14 @@ class PulumiCompiler:
     @staticmethod
     def _emitter_class(config_type: type) -> type[PulumiEmitter]:
         spec = get_registry().emitter(config_type)
+        if spec is None and config_type.__name__ == "LocalConfig":
+            raise MissingEmitterError(
+                "Compiling needs a cloud config: this pipeline's provider uses LocalConfig, "
+                "which runs on this machine and has no infrastructure to generate. Give the "
+                'provider a cloud config, e.g. Provider(config=AwsConfig(region="eu-west-1")) '
+                "(or AzureConfig, GcpConfig), or, with Provider.from_env(), set the cloud's "
+                "variable: AWS_REGION=eu-west-1 glacier compile FILE --check."
+            )
         if spec is None:
             dist = KNOWN_CONFIGS.get(config_type.__name__)
             fix = f" Install it: {install_hint(dist)}." if dist else ""

@@ -102,6 +102,13 @@ class ProgramWriter:
         self._imports: set[str] = set()
         self._hooks: dict[str, str] = {}
         self.applied: set[str] = set()
+        self._resource_count = 0
+
+    @property
+    def resource_count(self) -> int:
+        """Pulumi resources written so far through :meth:`resource` (customization hooks
+        and injected code may add more when the program runs)."""
+        return self._resource_count
 
     # -- structure -------------------------------------------------------------------------
     def section(self, title: str) -> None:
@@ -158,6 +165,7 @@ class ProgramWriter:
         """
         logical = self.logical_name(type_, name)
         var = self.var(var_hint or logical)
+        self._resource_count += 1
         kwargs: dict[str, Any] = {k: v for k, v in args.items() if v is not None}
         opts: dict[str, Any] = {}
         if provider is not None:
@@ -320,6 +328,8 @@ class CompiledInfra:
     program: str
     requirements: list[str]
     notes: list[str] = field(default_factory=list)
+    #: Pulumi resources the generated program declares (``ProgramWriter.resource_count``).
+    pulumi_resource_count: int | None = None
 
     def __post_init__(self) -> None:
         for line in self.ir.program_requirements:

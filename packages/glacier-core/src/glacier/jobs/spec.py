@@ -30,7 +30,7 @@ class BucketRef(GlacierModel):
             provider_type=type(bucket.provider.config).__name__,
             provider=_public_fields(bucket.provider.config),
             bucket_name=bucket.bucket_name,
-            path=bucket.path,
+            path="/" if bucket.explicit_root else bucket.path,
             format=bucket.format,
         )
 
