@@ -29,7 +29,8 @@ Groups (see ``docs/plugins.md`` for a worked example of each):
   :func:`py_literal`, :func:`py_comment`, :func:`py_ident`), the typed IR
   (:class:`IRGraph`, :class:`IRProvider`, :class:`IRBucket`, :class:`IRCompute`,
   :class:`TierRule`, :class:`Grant`), merge rules for shared buckets (:func:`any_true`,
-  :func:`all_true`, :func:`strongest`, :func:`one_of`, :func:`same`), function packages
+  :func:`all_true`, :func:`strongest`, :func:`longest`, :func:`one_of`, :func:`same`),
+  function packages
   (:func:`make_package`, :func:`loader_lines`, :class:`BuildFile`, :func:`safe_name`) and
   the escape-hatch models (:class:`AdvancedStorageConfig`, ...).
 * **Errors**: every :mod:`glacier.errors` class and the compiler's errors.
@@ -82,6 +83,7 @@ if TYPE_CHECKING:
         Part,
         all_true,
         any_true,
+        longest,
         one_of,
         same,
         strongest,
@@ -196,6 +198,7 @@ _GROUPS: dict[str, tuple[str, ...]] = {
         "Part",
         "all_true",
         "any_true",
+        "longest",
         "one_of",
         "same",
         "strongest",
@@ -334,6 +337,7 @@ __all__ = [
     "hookimpl",
     "http_result",
     "loader_lines",
+    "longest",
     "make_package",
     "one_of",
     "package_archive",
