@@ -136,6 +136,37 @@ def test_pinned_contradiction_still_errors(
         example5(hot, cold).compile(PulumiCompiler())
 
 
+def test_design_example2_objects_of_one_bucket(export_and_run) -> None:
+    """Design Example 2 on GCP: two single-object Glacier buckets in ``data-lake``, no
+    configs: one bucket, and grants limited to each object (and its atomic-write siblings)."""
+    gcp = Provider(config=GcpConfig(project="my-project", region="us-central1"))
+    data = gcp.bucket("data-lake", path="input.parquet")
+    output = gcp.bucket("data-lake", path="output.parquet")
+    spark = gcp.executor("etl", config=DataprocConfig(serverless=True))
+
+    @task(executor=spark)
+    def transform() -> None:
+        output.write(data.read())
+
+    @pipeline(name="example2")
+    def example() -> None:
+        transform()
+
+    infra = example.compile(PulumiCompiler())
+    assert not infra.notes  # nothing to merge
+    _, graph = export_and_run(infra)
+    assert graph.one(BUCKET).inputs["name"] == "data-lake"
+    members = {r.name: r.inputs for r in graph.of_type(MEMBER)}
+    objects = "projects/_/buckets/data-lake/objects/"
+    assert (
+        f'startsWith("{objects}input.parquet")'
+        in (members["etl-read-data-lake"]["condition"]["expression"])
+    )
+    assert members["etl-write-data-lake"]["condition"]["expression"] == (
+        f'resource.name.startsWith("{objects}output.parquet")'
+    )
+
+
 def test_longest_rule_takes_the_largest_value_set() -> None:
     """``longest`` (soft delete): the largest value any part sets; unset parts take it."""
     from glacier.plugin import Part, longest

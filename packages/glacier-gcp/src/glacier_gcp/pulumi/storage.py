@@ -222,7 +222,10 @@ def amend_lifecycle(handle: BucketHandle, tiers: Sequence[TierRule], out: Progra
     rules = [_rule(r, name) for r in gcs_config(handle.bucket).lifecycle_rules or []]
     for tier_rule in tiers:
         prefixes = [tier_rule.prefix] if tier_rule.prefix else []
-        rules += [_set_class(gcs_class(t, name), t.days, prefixes) for t in tier_rule.tiers]
+        rules += [
+            _lifecycle_rule("SetStorageClass", gcs_class(t, name), t.days, prefixes)
+            for t in tier_rule.tiers
+        ]
     out.amend(handle.var, {"lifecycle_rules": rules or None})
 
 
@@ -254,10 +257,6 @@ def amend_soft_delete(handle: BucketHandle, out: ProgramWriter) -> None:
             {"retention_duration_seconds": days * SECONDS_PER_DAY},
         )
         out.amend(handle.var, {"soft_delete_policy": policy})
-
-
-def _set_class(storage_class: str, days: int, prefixes: list[str]) -> Call:
-    return _lifecycle_rule("SetStorageClass", storage_class, days, prefixes)
 
 
 def _rule(rule: GcsLifecycleRule, bucket: str) -> Call:
