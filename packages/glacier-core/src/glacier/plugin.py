@@ -29,8 +29,8 @@ Groups (see ``docs/plugins.md`` for a worked example of each):
   :func:`py_literal`, :func:`py_comment`, :func:`py_ident`), the typed IR
   (:class:`IRGraph`, :class:`IRProvider`, :class:`IRBucket`, :class:`IRCompute`,
   :class:`TierRule`, :class:`Grant`), merge rules for shared buckets (:func:`any_true`,
-  :func:`all_true`, :func:`strongest`, :func:`one_of`, :func:`same`; a rule of your own
-  returns :class:`Merged`), function packages
+  :func:`all_true`, :func:`strongest`, :func:`longest`, :func:`one_of`, :func:`same`; a rule
+  of your own returns :class:`Merged`), function packages
   (:func:`make_package`, :func:`loader_lines`, :class:`BuildFile`, :func:`safe_name`) and
   the escape-hatch models (:class:`AdvancedStorageConfig`, ...).
 * **Errors**: every :mod:`glacier.errors` class and the compiler's errors.
@@ -84,6 +84,7 @@ if TYPE_CHECKING:
         Part,
         all_true,
         any_true,
+        longest,
         one_of,
         same,
         strongest,
@@ -199,6 +200,7 @@ _GROUPS: dict[str, tuple[str, ...]] = {
         "Part",
         "all_true",
         "any_true",
+        "longest",
         "one_of",
         "same",
         "strongest",
@@ -338,6 +340,7 @@ __all__ = [
     "hookimpl",
     "http_result",
     "loader_lines",
+    "longest",
     "make_package",
     "one_of",
     "package_archive",

@@ -88,6 +88,16 @@ def strongest(order: Sequence[Any]) -> MergeRule:
     return rule
 
 
+def longest(field: str, parts: Sequence[Part[Any]]) -> Merged[Any]:
+    """The largest value any part sets (e.g. a soft-delete retention in days: the longer
+    keeps more); unset parts (``None``) take it. ``None`` when no part sets one."""
+    values = [p.value for p in parts if p.value is not None]
+    if not values:
+        return Merged(None)
+    value = max(values)
+    return Merged(value, _notes(field, parts, value))
+
+
 def one_of(field: str, parts: Sequence[Part[Any]]) -> Merged[Any]:
     """At most one distinct non-empty value (e.g. a KMS key id): empties take it."""
     values = {_freeze(p.value): p for p in parts if p.value not in (None, [], (), "")}

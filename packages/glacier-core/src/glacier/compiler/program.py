@@ -53,7 +53,11 @@ class PendingResource:
     kwargs: dict[str, Any]
 
     def render(self) -> str:
-        return render_assignment(self.var, Call(self.type_, self.kwargs, args=(self.logical,)))
+        # Arguments amended after the resource was emitted go before ``opts``, which stays last.
+        kwargs = {k: v for k, v in self.kwargs.items() if k != "opts"}
+        if "opts" in self.kwargs:
+            kwargs["opts"] = self.kwargs["opts"]
+        return render_assignment(self.var, Call(self.type_, kwargs, args=(self.logical,)))
 
 
 @dataclass
