@@ -462,31 +462,31 @@ etl_access_policy = aws.iam.RolePolicy(
             "Version": "2012-10-17",
             "Statement": [
                 {
-                    "Sid": "AccessWrite1Objects",
+                    "Sid": "Write1Objects",
                     "Effect": "Allow",
                     "Action": ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:PutObject"],
                     "Resource": pulumi.Output.concat(glacier_compliance_data.arn, "/records/*"),
                 },
                 {
-                    "Sid": "AccessWrite1Key",
+                    "Sid": "Write1Key",
                     "Effect": "Allow",
                     "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
                     "Resource": glacier_compliance_data_key.arn,
                 },
                 {
-                    "Sid": "AccessWrite2Objects",
+                    "Sid": "Write2Objects",
                     "Effect": "Allow",
                     "Action": ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:PutObject"],
                     "Resource": pulumi.Output.concat(glacier_data.arn, "/curated/daily.parquet*"),
                 },
                 {
-                    "Sid": "AccessRead3Objects",
+                    "Sid": "Read3Objects",
                     "Effect": "Allow",
                     "Action": ["s3:GetObject"],
                     "Resource": pulumi.Output.concat(glacier_data.arn, "/raw/events/*"),
                 },
                 {
-                    "Sid": "AccessRead3List",
+                    "Sid": "Read3List",
                     "Effect": "Allow",
                     "Action": ["s3:ListBucket"],
                     "Resource": glacier_data.arn,
@@ -579,7 +579,7 @@ etl_staging_policy = aws.iam.RolePolicy(
             "Version": "2012-10-17",
             "Statement": [
                 {
-                    "Sid": "StagingRead1Objects",
+                    "Sid": "StagingReadObjects",
                     "Effect": "Allow",
                     "Action": ["s3:GetObject"],
                     "Resource": pulumi.Output.concat(
@@ -588,14 +588,14 @@ etl_staging_policy = aws.iam.RolePolicy(
                     ),
                 },
                 {
-                    "Sid": "StagingRead1List",
+                    "Sid": "StagingReadList",
                     "Effect": "Allow",
                     "Action": ["s3:ListBucket"],
                     "Resource": glacier_compliance_etl_staging.arn,
                     "Condition": {"StringLike": {"s3:prefix": ["_glacier/jobs/*"]}},
                 },
                 {
-                    "Sid": "StagingWrite2Objects",
+                    "Sid": "StagingWriteObjects",
                     "Effect": "Allow",
                     "Action": ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:PutObject"],
                     "Resource": pulumi.Output.concat(

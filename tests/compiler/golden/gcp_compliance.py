@@ -64,10 +64,6 @@ glacier_compliance_data = gcp.storage.Bucket(
         default_kms_key_name=glacier_compliance_data_key.id,
     ),
     labels={"env": "prod", "team": "data-platform"},
-    opts=pulumi.ResourceOptions(
-        provider=gcp_glacier_prod_1_europe_west1,
-        depends_on=[glacier_compliance_data_key_gcs_agent],
-    ),
     lifecycle_rules=[
         gcp.storage.BucketLifecycleRuleArgs(
             action=gcp.storage.BucketLifecycleRuleActionArgs(
@@ -92,6 +88,10 @@ glacier_compliance_data = gcp.storage.Bucket(
         ),
     ],
     retention_policy=gcp.storage.BucketRetentionPolicyArgs(retention_period=31536000),
+    opts=pulumi.ResourceOptions(
+        provider=gcp_glacier_prod_1_europe_west1,
+        depends_on=[glacier_compliance_data_key_gcs_agent],
+    ),
 )
 
 # Replica of 'glacier-compliance-data' in europe-west4 (advanced_config.replication)

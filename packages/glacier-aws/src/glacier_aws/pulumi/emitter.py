@@ -154,9 +154,13 @@ class AwsEmitter(PulumiEmitter):
         limited to it, and use of the bucket's KMS key."""
         compute = identity.compute
         statements: list[dict[str, Any]] = []
-        title = purpose.title()
         for n, grant in enumerate(grants, start=1):
-            sid = f"{title}{grant.mode.title()}{n}"
+            # Read1, Write2, ... for the DAG's grants; StagingRead, StagingWrite for staging
+            sid = (
+                f"{grant.mode.title()}{n}"
+                if purpose == "access"
+                else f"{purpose.title()}{grant.mode.title()}"
+            )
             statements += policy.bucket_grant(grant.bucket.var, grant.prefix, grant.mode, sid)
             if grant.bucket.key is not None:
                 statements.append(policy.kms_grant(grant.bucket.key.ref, grant.mode, f"{sid}Key"))
