@@ -4,7 +4,6 @@ steps), the API shape against moto's EMR, the instance type check, and the Pulum
 from __future__ import annotations
 
 from collections.abc import Iterator
-from types import SimpleNamespace
 
 import pytest
 from emr_helpers import aws_provider
@@ -140,23 +139,40 @@ def test_cluster_id_required(emr: FakeEmr, local_staging: None) -> None:
         submit(executor, contract_value, 1, 2)
 
 
-def test_pulumi_emitter_creates_profile_and_cluster() -> None:
-    """Written against glacier.compiler's EngineEmitter / ProgramWriter as they exist now."""
-    from glacier_emr.pulumi import EmrEmitter
+def emr_pipeline(cluster_id: str | None = None):  # type: ignore[no-untyped-def]
+    """A pipeline whose one task runs on EMR and writes an S3 dataset."""
+    import polars as pl
 
-    from glacier.compiler.program import ProgramWriter
+    from glacier import pipeline, task
     from glacier.config import EmrConfig
 
-    provider = SimpleNamespace(key="aws:us-east-1")
-    executor = SimpleNamespace(
-        name="etl", tags={"team": "data"}, provider=provider, config=EmrConfig(instance_count=3)
-    )
-    out = ProgramWriter(ir=None)  # type: ignore[arg-type]
-    out.set_ref("aws:us-east-1", "aws_provider")
-    EmrEmitter(ir=None).emit_executor_compute(executor, "etl_role", out)  # type: ignore[arg-type]
-    text = out.render(["# test"], [])
+    provider = aws_provider()
+    out = provider.bucket("lake", path="out/")
+    emr = provider.executor("etl", config=EmrConfig(instance_count=3, cluster_id=cluster_id))
+
+    @task(executor=emr)
+    def build() -> None:
+        out.write(pl.DataFrame({"x": [1]}))
+
+    @pipeline(name="emr-demo")
+    def demo() -> None:
+        build()
+
+    return demo
+
+
+def test_pulumi_emitter_creates_profile_and_cluster() -> None:
+    """Compiled through the AWS emitter's template, as a user would."""
+    from glacier_emr.pulumi import EmrEmitter
+
+    from glacier.compiler import PulumiCompiler
+
+    text = emr_pipeline().compile(PulumiCompiler()).program
     assert "aws.iam.InstanceProfile(" in text and "role=etl_role.name" in text
-    assert "aws.emr.Cluster(" in text and "release_label='emr-7.5.0'" in text.replace('"', "'")
+    assert "aws.emr.Cluster(" in text and 'release_label="emr-7.5.0"' in text
     assert '"instance_profile": etl_emr_profile.arn' in text
-    assert "provider=aws_provider" in text and '"instance_count": 2' in text
+    assert '"instance_count": 2' in text
+    assert '"Service": "ec2.amazonaws.com"' in text  # EC2 assumes the executor's role
     assert EmrEmitter.trusted_services["aws"] == "ec2.amazonaws.com"
+    with_cluster = emr_pipeline(cluster_id="j-ABC").compile(PulumiCompiler()).program
+    assert "aws.emr.Cluster(" not in with_cluster and "j-ABC" in with_cluster

@@ -31,6 +31,17 @@ aws_us_east_1 = aws.Provider(
 )
 
 # === Bucket glacier-compliance-data (aws-us-east-1) ===
+# Customer-managed KMS key from advanced_config.custom_encryption
+glacier_compliance_data_key = aws.kms.Key(
+    "glacier-compliance-data-key",
+    description="Encryption key of S3 bucket glacier-compliance-data",
+    enable_key_rotation=True,
+    rotation_period_in_days=365,
+    deletion_window_in_days=30,
+    tags={"team": "data-platform", "env": "prod"},
+    opts=pulumi.ResourceOptions(provider=aws_us_east_1),
+)
+
 # Glacier bucket 'compliance_data' (records/) -> S3 bucket 'glacier-compliance-data'
 # S3 bucket (object lock can only be enabled at creation)
 glacier_compliance_data = aws.s3.Bucket(
@@ -58,17 +69,6 @@ glacier_compliance_data_public_access_block = aws.s3.BucketPublicAccessBlock(
     block_public_policy=True,
     ignore_public_acls=True,
     restrict_public_buckets=True,
-    opts=pulumi.ResourceOptions(provider=aws_us_east_1),
-)
-
-# Customer-managed KMS key from advanced_config.custom_encryption
-glacier_compliance_data_key = aws.kms.Key(
-    "glacier-compliance-data-key",
-    description="Encryption key of S3 bucket glacier-compliance-data",
-    enable_key_rotation=True,
-    rotation_period_in_days=365,
-    deletion_window_in_days=30,
-    tags={"team": "data-platform", "env": "prod"},
     opts=pulumi.ResourceOptions(provider=aws_us_east_1),
 )
 
@@ -187,6 +187,17 @@ glacier_compliance_dr = aws.s3.Bucket(
     opts=pulumi.ResourceOptions(provider=aws_us_west_2),
 )
 
+# Customer-managed KMS key from advanced_config.custom_encryption
+glacier_compliance_dr_key = aws.kms.Key(
+    "glacier-compliance-dr-key",
+    description="Encryption key of S3 bucket glacier-compliance-dr",
+    enable_key_rotation=True,
+    rotation_period_in_days=365,
+    deletion_window_in_days=30,
+    tags={"team": "data-platform", "env": "prod"},
+    opts=pulumi.ResourceOptions(provider=aws_us_west_2),
+)
+
 # ACLs disabled: the bucket owner owns every object
 glacier_compliance_dr_ownership = aws.s3.BucketOwnershipControls(
     "glacier-compliance-dr-ownership",
@@ -203,17 +214,6 @@ glacier_compliance_dr_public_access_block = aws.s3.BucketPublicAccessBlock(
     block_public_policy=True,
     ignore_public_acls=True,
     restrict_public_buckets=True,
-    opts=pulumi.ResourceOptions(provider=aws_us_west_2),
-)
-
-# Customer-managed KMS key from advanced_config.custom_encryption
-glacier_compliance_dr_key = aws.kms.Key(
-    "glacier-compliance-dr-key",
-    description="Encryption key of S3 bucket glacier-compliance-dr",
-    enable_key_rotation=True,
-    rotation_period_in_days=365,
-    deletion_window_in_days=30,
-    tags={"team": "data-platform", "env": "prod"},
     opts=pulumi.ResourceOptions(provider=aws_us_west_2),
 )
 
@@ -487,7 +487,7 @@ etl_role = aws.iam.Role(
 # write glacier-compliance-data/records/*
 # write glacier-data/curated/daily.parquet*
 # read glacier-data/raw/events/*
-etl_access = aws.iam.RolePolicy(
+etl_access_policy = aws.iam.RolePolicy(
     "etl-access",
     role=etl_role.id,
     policy=pulumi.Output.json_dumps(
@@ -601,7 +601,9 @@ glacier_compliance_etl_staging_tls_only = aws.s3.BucketPolicy(
     ),
 )
 
-# Staging of 'etl': read/write glacier-compliance-etl-staging/_glacier/jobs/*
+# Least-privilege staging of 'etl' (job packages, inputs, results):
+# read glacier-compliance-etl-staging/_glacier/jobs/*
+# write glacier-compliance-etl-staging/_glacier/jobs/*
 etl_staging_policy = aws.iam.RolePolicy(
     "etl-staging",
     role=etl_role.id,
@@ -809,13 +811,7 @@ etl_job = aws.glue.Job(
     tags={"team": "data-platform", "env": "prod"},
     opts=pulumi.ResourceOptions(
         provider=aws_us_east_1,
-        depends_on=[
-            etl_entrypoint,
-            etl_glue_encryption,
-            etl_log_group,
-            etl_logs_policy,
-            etl_staging_policy,
-        ],
+        depends_on=[etl_entrypoint, etl_glue_encryption, etl_log_group, etl_logs_policy],
     ),
 )
 

@@ -26,9 +26,9 @@ azure_westeurope_client = azure_native.authorization.get_client_config_output(
 )
 
 # Key Vault for the account's customer-managed key (advanced_config)
-kv_glcomplianceazf08ac27 = azure_native.keyvault.Vault(
-    "kv-glcomplianceazf08ac27",
-    vault_name="kv-glcomplianceazf08ac27",
+kv_glcomplianceazf035e71 = azure_native.keyvault.Vault(
+    "kv-glcomplianceazf035e71",
+    vault_name="kv-glcomplianceazf035e71",
     resource_group_name=azure_westeurope_rg.name,
     location="westeurope",
     properties=azure_native.keyvault.VaultPropertiesArgs(
@@ -44,10 +44,10 @@ kv_glcomplianceazf08ac27 = azure_native.keyvault.Vault(
 )
 
 # Account encryption key, rotated every 365 days
-glcomplianceazf08ac27f_key = azure_native.keyvault.Key(
-    "glcomplianceazf08ac27f-key",
-    key_name="glcomplianceazf08ac27f-key",
-    vault_name=kv_glcomplianceazf08ac27.name,
+glcomplianceazf035e71f16_key = azure_native.keyvault.Key(
+    "glcomplianceazf035e71f16-key",
+    key_name="glcomplianceazf035e71f16-key",
+    vault_name=kv_glcomplianceazf035e71.name,
     resource_group_name=azure_westeurope_rg.name,
     properties=azure_native.keyvault.KeyPropertiesArgs(
         kty="RSA",
@@ -66,8 +66,8 @@ glcomplianceazf08ac27f_key = azure_native.keyvault.Key(
 )
 
 # Identity the storage account uses to unwrap its key
-glcomplianceazf08ac27f_encryption = azure_native.managedidentity.UserAssignedIdentity(
-    "glcomplianceazf08ac27f-encryption",
+glcomplianceazf035e71f16_encryption = azure_native.managedidentity.UserAssignedIdentity(
+    "glcomplianceazf035e71f16-encryption",
     resource_group_name=azure_westeurope_rg.name,
     location="westeurope",
     tags={"team": "data-platform", "env": "prod"},
@@ -75,23 +75,24 @@ glcomplianceazf08ac27f_encryption = azure_native.managedidentity.UserAssignedIde
 )
 
 # Key Vault Crypto Service Encryption User, on this vault only
-glcomplianceazf08ac27f_encryption_key_user = azure_native.authorization.RoleAssignment(
-    "glcomplianceazf08ac27f-encryption-key-user",
-    principal_id=glcomplianceazf08ac27f_encryption.principal_id,
+glcomplianceazf035e71f16_encryption_key_user = azure_native.authorization.RoleAssignment(
+    "glcomplianceazf035e71f16-encryption-key-user",
+    principal_id=glcomplianceazf035e71f16_encryption.principal_id,
     principal_type="ServicePrincipal",
     role_definition_id=pulumi.Output.concat(
         "/subscriptions/",
         azure_westeurope_client.subscription_id,
         "/providers/Microsoft.Authorization/roleDefinitions/e147488a-f6f5-4113-8e2d-b22465e65bf6",
     ),
-    scope=kv_glcomplianceazf08ac27.id,
+    scope=kv_glcomplianceazf035e71.id,
     opts=pulumi.ResourceOptions(provider=azure_westeurope),
 )
 
-# Storage account of azure-westeurope: TLS 1.2+, HTTPS only, no public blob access, Entra ID only
-glcomplianceazf08ac27f_account = azure_native.storage.StorageAccount(
-    "glcomplianceazf08ac27f",
-    account_name="glcomplianceazf08ac27f",
+# Storage account of azure-westeurope for flat namespace, versioning, change feed, customer-managed
+# key: TLS 1.2+, HTTPS only, no public blob access
+glcomplianceazf035e71f16_account = azure_native.storage.StorageAccount(
+    "glcomplianceazf035e71f16",
+    account_name="glcomplianceazf035e71f16",
     resource_group_name=azure_westeurope_rg.name,
     location="westeurope",
     kind="StorageV2",
@@ -110,7 +111,7 @@ glcomplianceazf08ac27f_account = azure_native.storage.StorageAccount(
     ),
     identity=azure_native.storage.IdentityArgs(
         type="UserAssigned",
-        user_assigned_identities=[glcomplianceazf08ac27f_encryption.id],
+        user_assigned_identities=[glcomplianceazf035e71f16_encryption.id],
     ),
     encryption=azure_native.storage.EncryptionArgs(
         key_source="Microsoft.Keyvault",
@@ -118,24 +119,24 @@ glcomplianceazf08ac27f_account = azure_native.storage.StorageAccount(
             blob=azure_native.storage.EncryptionServiceArgs(enabled=True, key_type="Account"),
         ),
         key_vault_properties=azure_native.storage.KeyVaultPropertiesArgs(
-            key_name=glcomplianceazf08ac27f_key.name,
-            key_vault_uri=kv_glcomplianceazf08ac27.properties.vault_uri,
+            key_name=glcomplianceazf035e71f16_key.name,
+            key_vault_uri=kv_glcomplianceazf035e71.properties.vault_uri,
         ),
         encryption_identity=azure_native.storage.EncryptionIdentityArgs(
-            encryption_user_assigned_identity=glcomplianceazf08ac27f_encryption.id,
+            encryption_user_assigned_identity=glcomplianceazf035e71f16_encryption.id,
         ),
     ),
     tags={"team": "data-platform", "env": "prod"},
     opts=pulumi.ResourceOptions(
         provider=azure_westeurope,
-        depends_on=[glcomplianceazf08ac27f_encryption_key_user],
+        depends_on=[glcomplianceazf035e71f16_encryption_key_user],
     ),
 )
 
 # Blob service: versioning, change feed, soft delete (BlobConfig)
-glcomplianceazf08ac27f_blob_service = azure_native.storage.BlobServiceProperties(
-    "glcomplianceazf08ac27f-blob-service",
-    account_name=glcomplianceazf08ac27f_account.name,
+glcomplianceazf035e71f16_blob_service = azure_native.storage.BlobServiceProperties(
+    "glcomplianceazf035e71f16-blob-service",
+    account_name=glcomplianceazf035e71f16_account.name,
     resource_group_name=azure_westeurope_rg.name,
     blob_services_name="default",
     is_versioning_enabled=True,
@@ -148,48 +149,12 @@ glcomplianceazf08ac27f_blob_service = azure_native.storage.BlobServiceProperties
     opts=pulumi.ResourceOptions(provider=azure_westeurope),
 )
 
-# Lifecycle tiers (advanced_config.lifecycle_tiers), one rule per container
-azure_westeurope_lifecycle = azure_native.storage.ManagementPolicy(
-    "azure-westeurope-lifecycle",
-    account_name=glcomplianceazf08ac27f_account.name,
-    resource_group_name=azure_westeurope_rg.name,
-    management_policy_name="default",
-    policy=azure_native.storage.ManagementPolicySchemaArgs(
-        rules=[
-            azure_native.storage.ManagementPolicyRuleArgs(
-                name="glacier-compliance-data",
-                type="Lifecycle",
-                enabled=True,
-                definition=azure_native.storage.ManagementPolicyDefinitionArgs(
-                    filters=azure_native.storage.ManagementPolicyFilterArgs(
-                        blob_types=["blockBlob"],
-                        prefix_match=["compliance-data/"],
-                    ),
-                    actions=azure_native.storage.ManagementPolicyActionArgs(
-                        base_blob=azure_native.storage.ManagementPolicyBaseBlobArgs(
-                            tier_to_cool=azure_native.storage.DateAfterModificationArgs(
-                                days_after_modification_greater_than=30,
-                            ),
-                            tier_to_cold=azure_native.storage.DateAfterModificationArgs(
-                                days_after_modification_greater_than=90,
-                            ),
-                            tier_to_archive=azure_native.storage.DateAfterModificationArgs(
-                                days_after_modification_greater_than=365,
-                            ),
-                        ),
-                    ),
-                ),
-            ),
-        ],
-    ),
-    opts=pulumi.ResourceOptions(provider=azure_westeurope),
-)
-
 # Glacier bucket 'data' (raw/events/), 'compliance_data' (records/) -> container 'compliance-data'
+# in storage account 'glcomplianceazf035e71f16'
 compliance_data_container = azure_native.storage.BlobContainer(
     "compliance-data",
     container_name="compliance-data",
-    account_name=glcomplianceazf08ac27f_account.name,
+    account_name=glcomplianceazf035e71f16_account.name,
     resource_group_name=azure_westeurope_rg.name,
     public_access="None",
     opts=pulumi.ResourceOptions(provider=azure_westeurope),
@@ -198,7 +163,7 @@ compliance_data_container = azure_native.storage.BlobContainer(
 # Object lock (GOVERNANCE): unlocked time-based retention, 365 days
 compliance_data_immutability = azure_native.storage.BlobContainerImmutabilityPolicy(
     "compliance-data-immutability",
-    account_name=glcomplianceazf08ac27f_account.name,
+    account_name=glcomplianceazf035e71f16_account.name,
     container_name=compliance_data_container.name,
     resource_group_name=azure_westeurope_rg.name,
     immutability_policy_name="default",
@@ -352,13 +317,14 @@ compliance_dr_container = azure_native.storage.BlobContainer(
     opts=pulumi.ResourceOptions(provider=azure_northeurope),
 )
 
-# Object replication, destination side (created first; it assigns the ids)
+# Object replication, destination side (created first; it assigns the ids), once versioning and
+# change feed are on
 compliance_data_replication_destination = azure_native.storage.ObjectReplicationPolicy(
     "compliance-data-replication-destination",
     account_name=glcompliancedr60126926_account.name,
     resource_group_name=azure_northeurope_rg.name,
     object_replication_policy_id="default",
-    source_account=glcomplianceazf08ac27f_account.id,
+    source_account=glcomplianceazf035e71f16_account.id,
     destination_account=glcompliancedr60126926_account.id,
     rules=[
         azure_native.storage.ObjectReplicationPolicyRuleArgs(
@@ -366,19 +332,25 @@ compliance_data_replication_destination = azure_native.storage.ObjectReplication
             destination_container=compliance_dr_container.name,
         ),
     ],
-    opts=pulumi.ResourceOptions(provider=azure_northeurope),
+    opts=pulumi.ResourceOptions(
+        provider=azure_northeurope,
+        depends_on=[glcomplianceazf035e71f16_blob_service, glcompliancedr60126926_blob_service],
+    ),
 )
 
 # Object replication, source side (same policy and rule ids)
 compliance_data_replication_source = azure_native.storage.ObjectReplicationPolicy(
     "compliance-data-replication-source",
-    account_name=glcomplianceazf08ac27f_account.name,
+    account_name=glcomplianceazf035e71f16_account.name,
     resource_group_name=azure_westeurope_rg.name,
     object_replication_policy_id=compliance_data_replication_destination.policy_id,
-    source_account=glcomplianceazf08ac27f_account.id,
+    source_account=glcomplianceazf035e71f16_account.id,
     destination_account=glcompliancedr60126926_account.id,
     rules=compliance_data_replication_destination.rules,
-    opts=pulumi.ResourceOptions(provider=azure_westeurope),
+    opts=pulumi.ResourceOptions(
+        provider=azure_westeurope,
+        depends_on=[glcomplianceazf035e71f16_blob_service, glcompliancedr60126926_blob_service],
+    ),
 )
 
 # === Executor etl (azure-westeurope) ===
@@ -498,7 +470,47 @@ etl_cluster = databricks.Cluster(
     opts=pulumi.ResourceOptions(provider=databricks_workspace),
 )
 
+# === Lifecycle policies (one per storage account) ===
+# Lifecycle tiers (advanced_config.lifecycle_tiers) of storage account 'glcomplianceazf035e71f16',
+# one rule per container and path
+glcomplianceazf035e71f16_lifecycle = azure_native.storage.ManagementPolicy(
+    "glcomplianceazf035e71f16-lifecycle",
+    account_name=glcomplianceazf035e71f16_account.name,
+    resource_group_name=azure_westeurope_rg.name,
+    management_policy_name="default",
+    policy=azure_native.storage.ManagementPolicySchemaArgs(
+        rules=[
+            azure_native.storage.ManagementPolicyRuleArgs(
+                name="glacier-compliance-data",
+                type="Lifecycle",
+                enabled=True,
+                definition=azure_native.storage.ManagementPolicyDefinitionArgs(
+                    filters=azure_native.storage.ManagementPolicyFilterArgs(
+                        blob_types=["blockBlob"],
+                        prefix_match=["compliance-data/"],
+                    ),
+                    actions=azure_native.storage.ManagementPolicyActionArgs(
+                        base_blob=azure_native.storage.ManagementPolicyBaseBlobArgs(
+                            tier_to_cool=azure_native.storage.DateAfterModificationArgs(
+                                days_after_modification_greater_than=30,
+                            ),
+                            tier_to_cold=azure_native.storage.DateAfterModificationArgs(
+                                days_after_modification_greater_than=90,
+                            ),
+                            tier_to_archive=azure_native.storage.DateAfterModificationArgs(
+                                days_after_modification_greater_than=365,
+                            ),
+                        ),
+                    ),
+                ),
+            ),
+        ],
+    ),
+    opts=pulumi.ResourceOptions(provider=azure_westeurope),
+)
+
 # === Outputs ===
 pulumi.export("azure-westeurope/compliance-data", compliance_data_container.name)
+pulumi.export("azure-westeurope/compliance-data account", glcomplianceazf035e71f16_account.name)
 pulumi.export("executor etl identity", etl_identity.client_id)
 pulumi.export("executor etl databricks cluster", etl_cluster.cluster_id)

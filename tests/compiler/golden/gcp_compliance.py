@@ -51,7 +51,6 @@ glacier_compliance_data_key_gcs_agent = gcp.kms.CryptoKeyIAMMember(
 
 # Glacier bucket 'compliance_data' (records/) -> GCS bucket 'glacier-compliance-data'
 # Uniform access, public access prevention enforced, customer-managed key
-# Object lock (GOVERNANCE): retention policy of 365 days
 glacier_compliance_data = gcp.storage.Bucket(
     "glacier-compliance-data",
     name="glacier-compliance-data",
@@ -61,6 +60,10 @@ glacier_compliance_data = gcp.storage.Bucket(
     uniform_bucket_level_access=True,
     public_access_prevention="enforced",
     force_destroy=False,
+    encryption=gcp.storage.BucketEncryptionArgs(
+        default_kms_key_name=glacier_compliance_data_key.id,
+    ),
+    labels={"env": "prod", "team": "data-platform"},
     lifecycle_rules=[
         gcp.storage.BucketLifecycleRuleArgs(
             action=gcp.storage.BucketLifecycleRuleActionArgs(
@@ -85,10 +88,6 @@ glacier_compliance_data = gcp.storage.Bucket(
         ),
     ],
     retention_policy=gcp.storage.BucketRetentionPolicyArgs(retention_period=31536000),
-    encryption=gcp.storage.BucketEncryptionArgs(
-        default_kms_key_name=glacier_compliance_data_key.id,
-    ),
-    labels={"env": "prod", "team": "data-platform"},
     opts=pulumi.ResourceOptions(
         provider=gcp_glacier_prod_1_europe_west1,
         depends_on=[glacier_compliance_data_key_gcs_agent],

@@ -51,7 +51,10 @@ class AzureConfig(ProviderConfig):
     subscription_id: str | None = None
     tenant_id: str | None = None
     storage_account: str | None = Field(
-        default=None, description="Storage account holding the containers (3-24 a-z0-9)."
+        default=None,
+        description="Storage account holding the containers (3-24 a-z0-9). The compiler puts "
+        "containers whose account-level settings differ from the defaults in accounts named "
+        "after it (see docs/clouds/azure.md).",
     )
     account_key: SecretStr | None = None
     connection_string: SecretStr | None = None
@@ -123,14 +126,25 @@ def _account_from(conn: str | None) -> str | None:
 
 
 class BlobConfig(BucketConfig):
-    """Azure Blob container (and its storage account) settings."""
+    """Azure Blob container (and its storage account) settings.
+
+    ``tier``, ``replication``, ``soft_delete_retention_days``, ``versioning``,
+    ``hierarchical_namespace`` and ``allow_public_access`` are settings of the storage
+    account: the compiler puts containers with different values in different accounts (see
+    docs/clouds/azure.md). ``encryption_scope`` is the container's own.
+    """
 
     tier: Literal["Hot", "Cool", "Cold"] = Field(default="Hot", description="Account access tier.")
     replication: Literal["LRS", "ZRS", "GRS", "RAGRS", "GZRS", "RAGZRS"] = "LRS"
     encryption_scope: str | None = Field(default=None, description="Default encryption scope.")
     soft_delete_retention_days: int | None = Field(default=7, ge=1, le=365)
     versioning: bool = False
-    hierarchical_namespace: bool = Field(default=True, description="ADLS Gen2.")
+    hierarchical_namespace: bool | None = Field(
+        default=None,
+        description="ADLS Gen2 (True) or a flat namespace (False). None: the compiler picks a "
+        "flat namespace when the container's features need one (object replication), else "
+        "ADLS Gen2.",
+    )
     allow_public_access: bool = Field(default=False, description="Opt-out of the secure default.")
     allow_shared_key_access: bool = Field(
         default=False,

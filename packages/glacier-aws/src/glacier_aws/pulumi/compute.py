@@ -14,13 +14,23 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from glacier._version import __version__
-from glacier.compiler.emitter import STAGING_PREFIX
-from glacier.compiler.errors import CompilerError
-from glacier.compiler.ir import IRBucket, IRCompute
-from glacier.compiler.package import BuildFile, loader_lines, make_package, safe_name
-from glacier.compiler.program import ProgramWriter
-from glacier.compiler.pyrender import Call, Expr, py_comment
+from glacier.plugin import (
+    STAGING_PREFIX,
+    BucketHandle,
+    BuildFile,
+    Call,
+    CompilerError,
+    Expr,
+    IdentityHandle,
+    IRCompute,
+    ProgramWriter,
+    __version__,
+    entrypoint_source,
+    loader_lines,
+    make_package,
+    py_comment,
+    safe_name,
+)
 from glacier_aws.config import GlueConfig, LambdaConfig
 from glacier_aws.pulumi import policy
 from glacier_aws.pulumi.glue_security import emit_glue_encryption
@@ -131,8 +141,11 @@ def _log_group(
 
 
 # -- functions -----------------------------------------------------------------------------
-def emit_function(emitter: AwsEmitter, function: IRCompute, role: str, out: ProgramWriter) -> None:
+def emit_function(
+    emitter: AwsEmitter, function: IRCompute, identity: IdentityHandle, out: ProgramWriter
+) -> None:
     """Lambda function + log group + logs policy; the code package is added to the build."""
+    role = identity.var
     cfg = function.config if isinstance(function.config, LambdaConfig) else LambdaConfig()
     resource = function.resource
     spec = make_package(
@@ -218,62 +231,25 @@ def default_staging_name(pipeline: str, executor: str) -> str:
     return re.sub(r"-+", "-", raw).strip("-")[:63].rstrip("-")
 
 
-def emit_staging_access(
-    emitter: AwsEmitter, executor: IRCompute, role: str, bucket: IRBucket, out: ProgramWriter
-) -> str:
-    """Read and write on exactly ``<staging bucket>/_glacier/jobs/*`` (job packages, inputs,
-    results), in its own policy next to the task grants."""
-    bucket_var = out.ref(f"bucket:{bucket.key}")
-    statements: list[dict[str, Any]] = []
-    for mode in ("read", "write"):
-        sid = f"Staging{mode.title()}"
-        statements += policy.bucket_grant(bucket_var, STAGING_PREFIX, mode, sid)
-        if out.has_ref(f"kms:{bucket.key}"):
-            key: Any = Expr(out.ref(f"kms:{bucket.key}") + ".arn")
-            statements.append(policy.kms_grant(key, mode, f"{sid}Key"))
-    return out.resource(
-        "aws.iam.RolePolicy",
-        f"{executor.name}-staging",
-        {"role": Expr(f"{role}.id"), "policy": policy.document(statements)},
-        comment=f"Staging of {executor.name!r}: read/write {bucket.bucket_name}/{STAGING_PREFIX}*",
-        provider=executor.provider,
-        var_hint=f"{executor.name}_staging_policy",
-    )
-
-
-def emit_executor(emitter: AwsEmitter, executor: IRCompute, role: str, out: ProgramWriter) -> None:
-    """Staging access for every engine; the Glue job for Glue executors."""
-    cfg = executor.config
-    if isinstance(cfg, GlueConfig):
-        emit_glue(emitter, executor, role, cfg, out)
-        return
-    staging = emitter.staging_bucket(executor, out)
-    if staging is not None:
-        emit_staging_access(emitter, executor, role, staging, out)
-
-
 def emit_glue(
-    emitter: AwsEmitter, executor: IRCompute, role: str, cfg: GlueConfig, out: ProgramWriter
+    executor: IRCompute,
+    identity: IdentityHandle,
+    staging: BucketHandle | None,
+    cfg: GlueConfig,
+    out: ProgramWriter,
 ) -> None:
     """Entry script in the staging bucket, log group, and the ``glue.Job`` (unless
     ``job_name`` names an existing job, which is then only granted access)."""
-    default = (
-        None if cfg.entrypoint_uri else default_staging_name(emitter.ir.pipeline, executor.name)
-    )
-    staging = emitter.staging_bucket(executor, out, default=default)
+    role = identity.var
     deps: list[str] = []
     if staging is not None:
-        deps.append(emit_staging_access(emitter, executor, role, staging, out))
-        out.export(
-            f"executor {executor.name} staging bucket",
-            Expr(f"{out.ref(f'bucket:{staging.key}')}.bucket"),
-        )
+        out.export(f"executor {executor.name} staging bucket", Expr(f"{staging.var}.bucket"))
     if cfg.job_name:
         return
     script: Any = cfg.entrypoint_uri
     if script is None:
-        assert staging is not None
-        entry = _upload_entry(emitter, executor, staging, out)
+        assert staging is not None  # default_staging() gives Glue a staging bucket
+        entry = _upload_entry(executor, staging, out)
         script = Call(
             "pulumi.Output.concat",
             args=("s3://", Expr(f"{entry}.bucket"), "/", Expr(f"{entry}.key")),
@@ -325,23 +301,18 @@ def emit_glue(
     out.export(f"executor {executor.name} glue job", Expr(f"{var}.name"))
 
 
-def _upload_entry(
-    emitter: AwsEmitter, executor: IRCompute, staging: IRBucket, out: ProgramWriter
-) -> str:
+def _upload_entry(executor: IRCompute, staging: BucketHandle, out: ProgramWriter) -> str:
     """Upload ``build/<executor>/glacier_entrypoint.py`` to the staging bucket (the key the
     Glue adapter uses); returns the object's variable."""
-    from glacier.spark.package import entrypoint_source
-
     path = f"build/{safe_name(executor.name)}/glacier_entrypoint.py"
-    emitter.ir.build.files.append(
+    out.ir.build.files.append(
         BuildFile(path, entrypoint_source(), owner=f"executor {executor.name!r}")
     )
-    bucket_var = out.ref(f"bucket:{staging.key}")
     return out.resource(
         "aws.s3.BucketObjectv2",
         f"{executor.name}-entrypoint",
         {
-            "bucket": Expr(f"{bucket_var}.bucket"),
+            "bucket": Expr(f"{staging.var}.bucket"),
             "key": ENTRY_KEY,
             "source": Call("pulumi.FileAsset", args=(path,)),
             "content_type": "text/x-python",

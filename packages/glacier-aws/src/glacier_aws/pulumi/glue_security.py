@@ -12,9 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from glacier.compiler.ir import IRCompute
-from glacier.compiler.program import ProgramWriter
-from glacier.compiler.pyrender import Call, Expr
+from glacier.plugin import Call, Expr, IRCompute, ProgramWriter
 from glacier_aws.config import AwsConfig
 from glacier_aws.pulumi import policy
 
@@ -42,23 +40,24 @@ def account_id(compute: IRCompute, out: ProgramWriter) -> Any:
     config = _config(compute)
     if config.account_id:
         return config.account_id
-    ref = f"caller:{compute.provider.key}"
-    if not out.has_ref(ref):
-        var = out.value(
-            f"{compute.provider.key}_caller",
+    key = compute.provider.key
+
+    def caller() -> str:
+        return out.value(
+            f"{key}_caller",
             Call(
                 "aws.get_caller_identity_output",
                 {
                     "opts": Call(
                         "pulumi.InvokeOutputOptions",
-                        {"provider": Expr(out.ref(compute.provider.key))},
+                        {"provider": Expr(out.handles.provider(key).var)},
                     )
                 },
             ),
-            comment=f"Account of {compute.provider.key} (for key policies)",
+            comment=f"Account of {key} (for key policies)",
         )
-        out.set_ref(ref, var)
-    return Expr(f"{out.ref(ref)}.account_id")
+
+    return Expr(f"{out.handles.once(('aws-caller', key), caller)}.account_id")
 
 
 def _arn(*parts: Any) -> Any:

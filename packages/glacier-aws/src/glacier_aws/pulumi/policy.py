@@ -11,8 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from glacier.compiler.errors import CompilerError
-from glacier.compiler.pyrender import Call, Expr
+from glacier.plugin import Call, CompilerError, Expr
 
 READ_ACTIONS = ["s3:GetObject"]
 WRITE_ACTIONS = ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:PutObject"]

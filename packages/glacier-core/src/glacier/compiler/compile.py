@@ -51,7 +51,11 @@ class PulumiCompiler:
         graph = pipeline.build(**self.params)
         emitters: dict[type, PulumiEmitter] = {}
         builder = IRBuilder(
-            lambda config: self._emitter_class(type(config)).provider_key(config), self.access
+            lambda config: self._emitter_class(type(config)).provider_key(config),
+            self.access,
+            lambda config, parts: self._emitter_class(type(config)).merge_bucket_configs(
+                config, parts
+            ),
         )
         ir = builder.build(graph)
         _check_names(ir)
@@ -73,12 +77,14 @@ class PulumiCompiler:
             writer.section(f"Executor {executor.name} ({executor.provider.key})")
             emitter = self._emitter(type(executor.provider.config), ir, emitters)
             emitter.emit_executor(executor, writer)
+        for emitter in emitters.values():
+            emitter.finish(writer)
         imports = [line for e in emitters.values() for line in e.imports]
         program = writer.render(header_lines(ir.pipeline), imports)
         requirements = [PULUMI_REQUIREMENT]
         for emitter in sorted(emitters.values(), key=lambda e: e.cloud):
             requirements += [r for r in emitter.requirements if r not in requirements]
-        notes = []
+        notes = [note for bucket in ir.buckets for note in bucket.notes]
         if hooks:
             notes.append(
                 "Customization hooks are imported by module path: make their modules "

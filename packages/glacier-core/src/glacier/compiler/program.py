@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from glacier._version import __version__
 from glacier.compiler.errors import ExportError
+from glacier.compiler.handles import Handles
 from glacier.compiler.injector import MAIN_FILE, extract_regions, read_program, render_regions
 from glacier.compiler.package import build_all
 from glacier.compiler.pyrender import (
@@ -41,11 +42,30 @@ PULUMI_REQUIREMENT = "pulumi>=3.200,<4"
 
 
 @dataclass
+class PendingResource:
+    """A resource statement whose arguments may still be amended until rendering
+    (:meth:`ProgramWriter.amend`): clouds that set a feature as an argument of the resource
+    itself (GCS versioning, retention) add it after the resource was emitted."""
+
+    var: str
+    type_: str
+    logical: str
+    kwargs: dict[str, Any]
+
+    def render(self) -> str:
+        # Arguments amended after the resource was emitted go before ``opts``, which stays last.
+        kwargs = {k: v for k, v in self.kwargs.items() if k != "opts"}
+        if "opts" in self.kwargs:
+            kwargs["opts"] = self.kwargs["opts"]
+        return render_assignment(self.var, Call(self.type_, kwargs, args=(self.logical,)))
+
+
+@dataclass
 class Block:
     """One commented group of statements (usually one resource)."""
 
     comment: list[str]
-    lines: list[str]
+    lines: list[str | PendingResource]
 
 
 @dataclass
@@ -77,7 +97,11 @@ class ProgramWriter:
         self._sections: list[Section] = []
         self._vars: set[str] = set()
         self._logical: set[tuple[str, str]] = set()
-        self._refs: dict[str, str] = {}
+        self._pending: dict[str, PendingResource] = {}
+        #: Typed handles of what was emitted (providers, buckets, identities, emit-once).
+        self.handles = Handles()
+        #: Resources registered so far, by Pulumi type (for summaries and ``--check``).
+        self.resource_types: list[str] = []
         self._exports: list[tuple[str, Any]] = []
         self._imports: set[str] = set()
         self._hooks: dict[str, str] = {}
@@ -118,17 +142,7 @@ class ProgramWriter:
         self._logical.add((type_, candidate))
         return candidate
 
-    def set_ref(self, key: str, var: str) -> None:
-        """Remember the variable of a resource other emitters refer to (by IR key)."""
-        self._refs[key] = var
-
-    def ref(self, key: str) -> str:
-        return self._refs[key]
-
-    def has_ref(self, key: str) -> bool:
-        return key in self._refs
-
-    def _block(self, comment: str | Sequence[str], lines: list[str]) -> None:
+    def _block(self, comment: str | Sequence[str], lines: list[str | PendingResource]) -> None:
         if not self._sections:
             self.section("Resources")
         comments = [comment] if isinstance(comment, str) else list(comment)
@@ -159,18 +173,60 @@ class ProgramWriter:
         kwargs: dict[str, Any] = {k: v for k, v in args.items() if v is not None}
         opts: dict[str, Any] = {}
         if provider is not None:
-            opts["provider"] = Expr(self.ref(provider.key))
+            opts["provider"] = Expr(self.handles.provider(provider.key).var)
         deps = sorted(set(depends_on))
         if deps:
             opts["depends_on"] = [Expr(d) for d in deps]
         opts.update(extra_opts or {})
         if opts:
             kwargs["opts"] = Call("pulumi.ResourceOptions", opts)
-        call = Call(type_, kwargs, args=(logical,))
-        self._block(comment, [render_assignment(var, call)])
+        pending = PendingResource(var, type_, logical, kwargs)
+        self._pending[var] = pending
+        self.resource_types.append(type_)
+        self._block(comment, [pending])
         if target is not None:
             self._apply_hooks(var, target)
         return var
+
+    def reference(
+        self,
+        type_: str,
+        name: str,
+        resource_id: Any,
+        *,
+        comment: str | Sequence[str],
+        provider: IRProvider | None = None,
+        var_hint: str | None = None,
+    ) -> str:
+        """``var = type_.get(name, resource_id, opts=...)``: an existing cloud resource,
+        read by id and never created, changed or deleted by the program; returns ``var``."""
+        logical = self.logical_name(type_, name)
+        var = self.var(var_hint or logical)
+        kwargs: dict[str, Any] = {}
+        if provider is not None:
+            kwargs["opts"] = Call(
+                "pulumi.ResourceOptions",
+                {"provider": Expr(self.handles.provider(provider.key).var)},
+            )
+        self.resource_types.append(f"{type_} (existing)")
+        self._block(
+            comment,
+            [render_assignment(var, Call(f"{type_}.get", kwargs, args=(logical, resource_id)))],
+        )
+        return var
+
+    def amend(self, var: str, args: Mapping[str, Any]) -> None:
+        """Set more arguments of the resource ``var`` emitted earlier (``None`` values are
+        ignored; an argument already set is an error, so nothing is overwritten silently)."""
+        pending = self._pending.get(var)
+        if pending is None:
+            raise KeyError(f"{var!r} is not a resource of this program")
+        for name, value in args.items():
+            if value is None:
+                continue
+            if name in pending.kwargs:
+                raise ValueError(f"{pending.logical}: argument {name!r} is already set")
+            pending.kwargs[name] = value
 
     def value(self, hint: str, value: Any, *, comment: str | Sequence[str]) -> str:
         """``var = value`` (e.g. an invoke such as ``aws.get_caller_identity_output()``)."""
@@ -195,7 +251,7 @@ class ProgramWriter:
                 {
                     "resource_name": glacier_name,
                     "environment": Call("types.SimpleNamespace", target.provider.environment()),
-                    "provider": Expr(self.ref(target.provider.key)),
+                    "provider": Expr(self.handles.provider(target.provider.key).var),
                     "tags": dict(target.tags),
                     "resources": Expr("glacier_resources(globals())"),
                 },
@@ -233,7 +289,7 @@ class ProgramWriter:
                 if i:
                     out.append("")
                 out += [line for c in block.comment for line in _comment_lines(c)]
-                out += block.lines
+                out += [x if isinstance(x, str) else x.render() for x in block.lines]
         if self._exports:
             out += ["", py_comment("=== Outputs ===")]
             for name, value in self._exports:

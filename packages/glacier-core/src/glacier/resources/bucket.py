@@ -44,9 +44,12 @@ class Bucket(Resource):
         config: BucketConfig | None = None,
         name: str | None = None,
         advanced_config: Any | None = None,
+        existing: bool = False,
     ) -> None:
         checked = parse_bucket_path(path, bucket_name)
         self.bucket_name = bucket_name
+        #: Referenced by compiled programs, never created or deleted (``existing=True``).
+        self.existing = bool(existing)
         self.path = checked.key
         #: True when the bucket-root dataset was declared with ``path="/"`` (writable).
         self.explicit_root = checked.explicit_root
