@@ -19,6 +19,8 @@ Child usage: ``python -m benchmarks.data_pipeline gen ROWS PATH`` /
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -87,9 +89,12 @@ def setup_glacier(src: Path, workdir: Path) -> Any:
     raw = provider.bucket("lake", path=f"raw/{src.name}")
     out = provider.bucket("lake", path="report/daily.parquet")
     raw_path = workdir / "lake" / "raw" / src.name
-    if not raw_path.exists():  # the bucket reads the generated file in place
-        raw_path.parent.mkdir(parents=True, exist_ok=True)
-        raw_path.symlink_to(src.resolve())
+    if not raw_path.exists():  # the bucket reads the generated file in place: a hard link,
+        raw_path.parent.mkdir(parents=True, exist_ok=True)  # (a symlink out of the bucket
+        try:  # is refused), or a copy across filesystems
+            os.link(src.resolve(), raw_path)
+        except OSError:
+            shutil.copyfile(src, raw_path)
     out.exists()  # resolve the adapter (loads plugins) before the timed part
 
     @task

@@ -1,6 +1,10 @@
 """The design's Example 1 on the local default.
 
 Run it:  glacier run examples/sales_pipeline.py     (or: python examples/sales_pipeline.py)
+Draw it: glacier graph examples/sales_pipeline.py
+
+The first task writes deterministic sample input when there is none, so the file runs on a
+fresh machine; replace it with your real source.
 
 The provider comes from the environment, so the same file runs on a cloud once its plugin is
 installed: set AWS_REGION (glacier-aws), AZURE_STORAGE_ACCOUNT (glacier-azure) or GCP_PROJECT
@@ -39,6 +43,13 @@ def sample_sales(rows: int = 10_000, seed: int = 7) -> pl.DataFrame:
 
 
 @task
+def sample_input(destination):
+    """Write the sample sales data once (stands in for a real upstream system)."""
+    if not destination.exists():
+        destination.write(sample_sales())
+
+
+@task(depends_on=[sample_input])
 def load(source):
     return source.scan()
 
@@ -64,15 +75,9 @@ def save(df: pl.LazyFrame, destination):
 
 @pipeline(name="sales")
 def sales():
+    sample_input(raw)
     save(aggregate(clean(load(raw))), out)
 
-
-def ensure_sample_data() -> None:
-    if not raw.exists():
-        raw.write(sample_sales())
-
-
-ensure_sample_data()
 
 if __name__ == "__main__":
     from glacier.dag.progress import summary_table

@@ -18,6 +18,21 @@ def local_provider(tmp_path: Path):  # type: ignore[no-untyped-def]
     return Provider(config=LocalConfig(base_path=tmp_path / "data"))
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _run_records_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Every Pipeline.run() writes a run record (docs/operating.md): keep the suite's in a
+    temporary folder instead of ./data/_glacier/runs."""
+    import os
+
+    old = os.environ.get("GLACIER_RUNS_URI")
+    os.environ["GLACIER_RUNS_URI"] = str(tmp_path_factory.mktemp("glacier-runs"))
+    yield
+    if old is None:
+        os.environ.pop("GLACIER_RUNS_URI", None)
+    else:
+        os.environ["GLACIER_RUNS_URI"] = old
+
+
 @pytest.fixture
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
     """No cloud-selecting variables, so Provider.from_env() is deterministic."""

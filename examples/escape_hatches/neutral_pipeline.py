@@ -4,8 +4,9 @@
     glacier compile examples/escape_hatches/neutral_pipeline.py:gcp_pipeline --out infra/gcp
 
 Neutral tier names (hot, cool, cold, archive) map to each cloud's classes; see the table in
-docs/escape-hatches.md. Azure object replication needs an account without hierarchical
-namespace, so the Azure bucket sets ``BlobConfig(hierarchical_namespace=False)``.
+docs/escape-hatches.md. On Azure, the customer-managed key, versioning and a flat namespace
+(object replication needs one) are storage-account settings: the compiler puts the container
+in a storage account of its own with those settings (see docs/clouds/azure.md).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import polars as pl
 
 from glacier import Provider, pipeline, task
-from glacier.config import AzureConfig, BlobConfig, DatabricksConfig, DataprocConfig, GcpConfig
+from glacier.config import AzureConfig, DatabricksConfig, DataprocConfig, GcpConfig
 from glacier.escape_hatch import (
     AdvancedStorageConfig,
     EncryptionConfig,
@@ -45,7 +46,6 @@ az_compliance = azure.bucket(
     "compliance-data",
     path="records/",
     name="compliance_data",
-    config=BlobConfig(hierarchical_namespace=False),
     advanced_config=advanced("compliance-dr", "northeurope"),
 )
 az_raw = azure.bucket("compliance-data", path="raw/events/", name="data")

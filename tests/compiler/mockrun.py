@@ -26,6 +26,8 @@ class Registered:
     urn: str = ""
     provider: str = ""
     dependencies: list[str] = field(default_factory=list)
+    #: The id of an existing resource the program read (``Type.get``); "" when created.
+    read_id: str = ""
 
     @property
     def provider_name(self) -> str:
@@ -74,6 +76,13 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> Any:
         self.calls.append((args.token, dict(args.args)))
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {
+                "accountId": "123456789012",
+                "arn": "arn:aws:iam::123456789012:user/glacier-test",
+                "userId": "AIDAGLACIERTEST",
+                "id": "123456789012",
+            }
         if args.token == "azure-native:authorization:getClientConfig":
             return {
                 "tenantId": "tenant-0",
@@ -103,6 +112,21 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     def __init__(self, mocks: RecordingMocks) -> None:
         super().__init__(mocks)
         self.recording = mocks
+
+    def ReadResource(self, request: Any) -> Any:
+        """``Type.get(name, id)``: an existing resource, read not created."""
+        response = super().ReadResource(request)
+        self.recording.resources.append(
+            Registered(
+                type=request.type,
+                name=request.name,
+                inputs={},
+                urn=response.urn,
+                provider=request.provider,
+                read_id=request.id,
+            )
+        )
+        return response
 
     def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)

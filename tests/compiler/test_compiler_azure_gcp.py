@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from glacier import Provider, PulumiCompiler, pipeline, task
-from glacier.compiler.errors import UnsupportedFeatureError
+from glacier.compiler.errors import ConflictingConfigError, UnsupportedFeatureError
 from glacier.config import AzureConfig, BlobConfig, GcpConfig, GcsConfig
 from glacier.escape_hatch import AdvancedStorageConfig, ObjectLockConfig, ReplicationConfig
 from tests.compiler.examples_registry import EXAMPLES as PROGRAMS
@@ -132,15 +132,14 @@ def test_azure_compliance_lock_is_refused_with_alternative() -> None:
         _one_bucket_pipeline(provider, advanced_config=adv).compile(PulumiCompiler())
 
 
-def test_azure_replication_with_hns_is_refused() -> None:
+def test_azure_replication_with_pinned_hns_is_refused() -> None:
     provider = Provider(config=AzureConfig(location="eastus"))
     adv = AdvancedStorageConfig(
         replication=ReplicationConfig(destination_bucket="dr", destination_region="westus")
     )
-    with pytest.raises(UnsupportedFeatureError, match="Azure.*GRS"):
-        _one_bucket_pipeline(provider, config=BlobConfig(), advanced_config=adv).compile(
-            PulumiCompiler()
-        )
+    config = BlobConfig(hierarchical_namespace=True)
+    with pytest.raises(ConflictingConfigError, match="Azure.*GRS"):
+        _one_bucket_pipeline(provider, config=config, advanced_config=adv).compile(PulumiCompiler())
 
 
 def test_gcp_intelligent_tiering_and_lock_with_versioning_are_refused() -> None:

@@ -58,7 +58,8 @@ def test_cli_compile(tmp_path) -> None:
         env=env,
         check=True,
     )
-    assert "compiles (3 resources)" in check.stdout
+    assert "ok: pipeline 'compliance' compiles to" in check.stdout
+    assert "Pulumi resources (2 buckets, 1 executor)" in check.stdout
     subprocess.run([*glacier, "compile", target, "--out", str(tmp_path)], env=env, check=True)
     assert {p.name for p in tmp_path.iterdir()} >= {
         "__main__.py",

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from tests.compiler.examples_registry import EXAMPLES as PROGRAMS
+from tests.compiler.policy_checks import assert_key_policy
 
 
 def _wildcard(value: object) -> bool:
@@ -43,7 +44,9 @@ def test_example_is_secure(name: str, export_and_run) -> None:
         assert tls["Statement"][0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
     for res in graph.resources:
         for key in ("policy", "assumeRolePolicy"):
-            if res.type.startswith("aws:") and key in res.inputs:
+            if res.type == "aws:kms/key:Key" and key in res.inputs:
+                assert_key_policy(res.inputs[key])  # "*" there means "this key"
+            elif res.type.startswith("aws:") and key in res.inputs:
                 for st in json.loads(res.inputs[key])["Statement"]:
                     if st["Effect"] == "Allow":
                         assert not _wildcard(st["Action"]), (res.name, st)

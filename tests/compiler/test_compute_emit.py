@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.compiler.conftest import ROOT
+from tests.compiler.policy_checks import assert_key_policy
 
 EXAMPLE = ROOT / "examples" / "compute"
 if str(EXAMPLE) not in sys.path:
@@ -309,7 +310,9 @@ def test_no_wildcard_grants(cloud: str, programs) -> None:
     checked = 0
     for res in graph.resources:
         for key in ("policy", "assumeRolePolicy"):
-            if res.type.startswith("aws:") and key in res.inputs:
+            if res.type == "aws:kms/key:Key" and key in res.inputs:
+                assert_key_policy(res.inputs[key])  # "*" there means "this key"
+            elif res.type.startswith("aws:") and key in res.inputs:
                 for st in json.loads(res.inputs[key])["Statement"]:
                     if st["Effect"] == "Allow":
                         checked += 1

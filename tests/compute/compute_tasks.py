@@ -57,3 +57,10 @@ def handler_double(event: dict[str, Any], context: Any = None) -> dict[str, Any]
 def handler_fail(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     """A serverless handler that raises."""
     raise RuntimeError(f"cannot handle {event.get('values')}")
+
+
+def where_am_i() -> dict[str, str]:
+    """Where this task's code and Glacier were imported from (artifact or checkout)."""
+    import glacier
+
+    return {"task": __file__, "glacier": str(glacier.__file__)}

@@ -1,4 +1,5 @@
-"""Fixtures of the compute tests: local provider with staging, and engine stand-ins."""
+"""Fixtures of the compute tests: local provider with staging, engine stand-ins, and the code
+artifact every job carries (the stand-in engines run nothing else)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,25 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+
+HERE = Path(__file__).resolve().parent
+
+
+@pytest.fixture(scope="session")
+def compute_record(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A deployment record naming an artifact of compute_tasks.py (+ every Glacier
+    distribution installed here), built once per session."""
+    from glacier.testing.artifacts import artifact_record
+
+    return artifact_record(HERE / "compute_tasks.py", tmp_path_factory.mktemp("artifact"))
+
+
+@pytest.fixture(autouse=True)
+def deployment(compute_record, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Every job staged in these tests carries the artifact (GLACIER_DEPLOYMENT)."""
+    monkeypatch.setenv("GLACIER_DEPLOYMENT", compute_record.to_json())
+    monkeypatch.delenv("GLACIER_STACK", raising=False)
+    return compute_record
 
 
 @pytest.fixture

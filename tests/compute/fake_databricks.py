@@ -1,6 +1,8 @@
 """A stand-in Databricks workspace: the Jobs API 2.2 subset databricks-sdk calls for
 runs/submit, runs/get, runs/get-output and runs/cancel. Submitted spark_python_tasks really run
-(``python <python_file> <parameters...>``) in a subprocess."""
+(``python <python_file> <parameters...>``) in a subprocess, after the task's ``whl`` library
+(the code artifact) is installed for it (pip-style); a run whose code is not in it is refused
+(400 INVALID_PARAMETER_VALUE)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from fake_engine import Request, Response, Runs, serve
+from fake_engine import Refused, Request, Response, Runs, serve
 
 TOKEN = "dapi-test"
 
@@ -39,8 +41,16 @@ def make_app(runs: Runs, base: list[str]) -> object:
             return Response(401, {"error_code": "UNAUTHENTICATED", "message": "bad token"})
         if req.method == "POST" and req.path == "/api/2.2/jobs/runs/submit":
             runs.requests.append(req.body)
-            task = req.body["tasks"][0]["spark_python_task"]
-            run_id = runs.start(task["python_file"], task.get("parameters", []))
+            spec = req.body["tasks"][0]
+            task = spec["spark_python_task"]
+            wheels = [lib["whl"] for lib in spec.get("libraries") or [] if "whl" in lib]
+            params = task.get("parameters", [])
+            try:
+                run_id = runs.start(
+                    task["python_file"], params, wheels[0] if wheels else None, params[0]
+                )
+            except Refused as exc:
+                return Response(400, {"error_code": "INVALID_PARAMETER_VALUE", "message": str(exc)})
             return Response(200, {"run_id": run_id})
         if req.method == "GET" and req.path == "/api/2.2/jobs/runs/get":
             run_id = int(req.query["run_id"])

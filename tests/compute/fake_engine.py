@@ -1,5 +1,15 @@
 """Building blocks of the local stand-ins for cloud engines: a JSON HTTP server and a table of
-job runs that REALLY execute the submitted entry script (or handler) in a subprocess."""
+job runs that REALLY execute the submitted entry script (or handler) in a subprocess.
+
+Like a real engine, a fake installs the job's code artifact (the wheel the adapter passes the
+engine's way: a Databricks ``whl`` library, Glue ``--additional-python-modules``, Dataproc
+``pythonFileUris``, Synapse ``pyFiles``, EMR ``--py-files``) before it runs anything:
+``pip``-style engines extract it into a folder, ``--py-files``-style engines put the wheel
+itself on the path (:func:`glacier.testing.artifacts.install_artifact`). The run's subprocess
+gets ONLY that on ``PYTHONPATH`` (never this checkout's test folders), so a task can only run
+from the artifact. At submission the fake REFUSES (``Refused``) a job that brings no artifact,
+whose artifact is not a Glacier artifact or not the one its spec names, or whose task module
+is not in it."""
 
 from __future__ import annotations
 
@@ -19,6 +29,9 @@ from urllib.parse import parse_qs, urlparse
 
 from glacier.jobs.refs import subprocess_pythonpath
 from glacier.spark.package import local_path, python_error
+from glacier.testing.artifacts import EngineRefused as Refused
+
+__all__ = ["Refused"]
 
 
 @dataclass
@@ -87,9 +100,20 @@ def serve(app: App) -> Iterator[str]:
         server.server_close()
 
 
-def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """Environment of an engine's subprocess: this process's importable path."""
-    return {**os.environ, "PYTHONPATH": subprocess_pythonpath(), **(extra or {})}
+def child_env(extra: dict[str, str] | None = None, pythonpath: str | None = None) -> dict[str, str]:
+    """Environment of an engine's subprocess: ``pythonpath`` (the installed artifact), or
+    this process's importable path for engines that install no code (function hosts)."""
+    path = pythonpath if pythonpath is not None else subprocess_pythonpath()
+    return {**os.environ, **(extra or {}), "PYTHONPATH": path}
+
+
+def install_artifact(
+    artifact_uri: str | None, spec_uri: str, env: dict[str, str] | None, mode: str
+) -> str:
+    """See :func:`glacier.testing.artifacts.install_artifact`."""
+    from glacier.testing.artifacts import install_artifact as install
+
+    return install(artifact_uri, spec_uri, env, mode)
 
 
 #: How a run starts a script on remote storage (``s3://``, ``abfs://``, ...): like an engine
@@ -118,16 +142,18 @@ class FakeRun:
         args: list[str],
         pending_polls: int = 1,
         env: dict[str, str] | None = None,
+        pythonpath: str | None = None,
     ) -> None:
         script = local_path(script_uri)
         command = [script] if script is not None else ["-c", _FETCH_AND_RUN, script_uri]
         self.log = Path(tempfile.mkdtemp(prefix="fake-engine-")) / "driver.log"
+        self.pythonpath = pythonpath
         with open(self.log, "wb") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, *command, *args],
                 stdout=out,
                 stderr=subprocess.STDOUT,
-                env=child_env(env),
+                env=child_env(env, pythonpath),
             )
         self.cancelled = False
         self.pending_polls = pending_polls
@@ -163,17 +189,26 @@ class FakeRun:
 
 
 class Runs:
-    """Job runs by integer id, shared by a fake server's handlers."""
+    """Job runs by integer id, shared by a fake server's handlers. ``mode``: how this engine
+    installs artifacts (``pip`` or ``pyfiles``)."""
 
-    def __init__(self, env: dict[str, str] | None = None) -> None:
+    def __init__(self, env: dict[str, str] | None = None, mode: str = "pip") -> None:
         self.runs: dict[int, FakeRun] = {}
         self.requests: list[Any] = []
+        self.refused: list[str] = []
         self.env = env
+        self.mode = mode
         self._next = 100
         self._lock = threading.Lock()
 
-    def start(self, script_uri: str, args: list[str]) -> int:
-        run = FakeRun(script_uri, args, env=self.env)
+    def start(self, script_uri: str, args: list[str], artifact: str | None, spec_uri: str) -> int:
+        """Install ``artifact`` and start the run; raises :class:`Refused`."""
+        try:
+            pythonpath = install_artifact(artifact, spec_uri, self.env, self.mode)
+        except Refused as exc:
+            self.refused.append(str(exc))
+            raise
+        run = FakeRun(script_uri, args, env=self.env, pythonpath=pythonpath)
         with self._lock:
             self._next += 1
             self.runs[self._next] = run

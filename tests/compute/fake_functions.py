@@ -1,6 +1,7 @@
 """Stand-ins for Lambda's Invoke API, Azure Functions HTTP triggers (function keys) and Cloud
 Functions HTTPS triggers (Google ID tokens, with a token endpoint for service-account keys).
-Each call really runs the handler in a subprocess (``glacier.local.function_runner``)."""
+Each call really runs the handler in a subprocess (``glacier.local.function_runner``), from
+this checkout or, for a function given a deployment package, from that package alone."""
 
 from __future__ import annotations
 
@@ -21,17 +22,27 @@ from fake_engine import Request, Response, child_env, serve
 AZURE_KEY = "azure-function-key"
 
 
-def run_handler(ref: str, payload: Any, request_id: str) -> dict[str, Any]:
-    """Run a handler like a function host would; returns the runner's envelope."""
+def run_handler(
+    ref: str, payload: Any, request_id: str, package: str | None = None
+) -> dict[str, Any]:
+    """Run a handler like a function host would; returns the runner's envelope. With
+    ``package`` (an unzipped deployment package) the process sees only that folder and the
+    standard library (``python -S``), like Lambda running the zip; else this checkout."""
+    env = {"GLACIER_REQUEST_ID": request_id}
+    command = [sys.executable, "-m", "glacier.local.function_runner", ref]
+    if package is not None:
+        command.insert(1, "-S")
     proc = subprocess.run(
-        [sys.executable, "-m", "glacier.local.function_runner", ref],
+        command,
         input=json.dumps(payload),
         capture_output=True,
         text=True,
-        env=child_env({"GLACIER_REQUEST_ID": request_id}),
+        env=child_env(env, package),
         check=False,
         timeout=120,
     )
+    if not proc.stdout:
+        return {"ok": False, "error": proc.stderr[-2000:], "type": "HostError"}
     return dict(json.loads(proc.stdout))
 
 
@@ -44,6 +55,8 @@ class FakeFunctions:
     url: str
     #: function name → handler ref ("module:function")
     handlers: dict[str, str]
+    #: function name → its unzipped deployment package (run from it alone)
+    packages: dict[str, str] = field(default_factory=dict)
     issued_tokens: set[str] = field(default_factory=set)
     calls: list[tuple[str, str]] = field(default_factory=list)
 
@@ -55,7 +68,7 @@ def make_app(state: list[FakeFunctions]) -> Any:
         if ref is None:
             return None
         rid = str(uuid.uuid4())
-        return rid, run_handler(ref, payload, rid)
+        return rid, run_handler(ref, payload, rid, fake.packages.get(name))
 
     def app(req: Request) -> Response:
         fake = state[0]
@@ -126,8 +139,10 @@ def make_app(state: list[FakeFunctions]) -> Any:
 
 
 @contextlib.contextmanager
-def fake_functions(handlers: dict[str, str]) -> Iterator[FakeFunctions]:
+def fake_functions(
+    handlers: dict[str, str], packages: dict[str, str] | None = None
+) -> Iterator[FakeFunctions]:
     state: list[FakeFunctions] = []
     with serve(make_app(state)) as url:
-        state.append(FakeFunctions(url, handlers))
+        state.append(FakeFunctions(url, handlers, dict(packages or {})))
         yield state[0]

@@ -1,6 +1,8 @@
 """A stand-in for the AWS Glue API (JSON 1.1 protocol, the subset GlueAdapter calls):
 CreateJob, UpdateJob, StartJobRun, GetJobRun, BatchStopJobRun. Job runs really execute the
-job's script with its arguments in a subprocess. (moto's Glue never runs the script and does
+job's script with its arguments in a subprocess, after installing the wheel named in
+``--additional-python-modules`` (pip-style; other entries are PyPI names, taken as present);
+a run whose code is not in it is refused (InvalidInputException). (moto's Glue never runs the script and does
 not implement BatchStopJobRun, so it cannot exercise the adapter end to end.)"""
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from fake_engine import Request, Response, Runs, serve
+from fake_engine import Refused, Request, Response, Runs, serve
 
 _STATES = {
     "PENDING": "STARTING",
@@ -26,6 +28,8 @@ class FakeGlue:
     url: str
     runs: Runs
     jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Every action called, in order (CreateJob, StartJobRun, ...).
+    actions: list[str] = field(default_factory=list)
 
 
 def _error(kind: str, message: str) -> Response:
@@ -37,6 +41,7 @@ def make_app(state: list[FakeGlue]) -> Any:
         fake = state[0]
         action = req.headers.get("x-amz-target", "").removeprefix("AWSGlue.")
         body = req.body or {}
+        fake.actions.append(action)
         if action == "CreateJob":
             if body["Name"] in fake.jobs:
                 return _error("AlreadyExistsException", f"Job {body['Name']} already exists")
@@ -53,7 +58,17 @@ def make_app(state: list[FakeGlue]) -> Any:
             argv = ["--JOB_NAME", body["JobName"]]
             for key, value in args.items():
                 argv += [key, value]
-            run_id = fake.runs.start(job["Command"]["ScriptLocation"], argv)
+            modules = args.get("--additional-python-modules", "").split(",")
+            wheels = [m for m in modules if m.endswith(".whl")]
+            try:
+                run_id = fake.runs.start(
+                    job["Command"]["ScriptLocation"],
+                    argv,
+                    wheels[0] if wheels else None,
+                    args.get("--glacier-spec", ""),
+                )
+            except Refused as exc:
+                return _error("InvalidInputException", str(exc))
             return Response(200, {"JobRunId": f"jr_{run_id}"})
         if action == "GetJobRun":
             run = fake.runs.runs.get(int(body["RunId"].removeprefix("jr_")))

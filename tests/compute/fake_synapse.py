@@ -1,5 +1,6 @@
 """A stand-in for the Synapse Spark batch (Livy) API: create, get, delete. Batches really run
-the batch's file with its args in a subprocess."""
+the batch's file with its args in a subprocess, with the batch's ``pyFiles`` wheel (the code
+artifact) on the path; a batch whose code is not in it is refused (400)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from fake_engine import Request, Response, Runs, serve
+from fake_engine import Refused, Request, Response, Runs, serve
 
 TOKEN = "synapse-token"
 _STATES = {
@@ -38,7 +39,14 @@ def make_app(runs: Runs) -> Any:
         _pool, batch_id = match.groups()
         if req.method == "POST" and batch_id is None:
             runs.requests.append(req.body)
-            new_id = runs.start(req.body["file"], req.body.get("args", []))
+            args = req.body.get("args", [])
+            py_files = req.body.get("pyFiles") or []
+            try:
+                new_id = runs.start(
+                    req.body["file"], args, py_files[0] if py_files else None, args[0]
+                )
+            except Refused as exc:
+                return Response(400, {"code": "BadRequest", "message": str(exc)})
             return Response(200, {"id": new_id, "state": "not_started"})
         run = runs.runs.get(int(batch_id or 0))
         if run is None:
@@ -57,7 +65,7 @@ def make_app(runs: Runs) -> Any:
 
 @contextlib.contextmanager
 def fake_synapse() -> Iterator[FakeSynapse]:
-    runs = Runs()
+    runs = Runs(mode="pyfiles")
     try:
         with serve(make_app(runs)) as url:
             yield FakeSynapse(url, runs)

@@ -43,7 +43,9 @@ class TestDatabricksContract(ExecutorContract):
         return provider.executor("dbx", config=databricks_config(workspace))
 
 
-def test_pipeline_on_databricks(provider: Provider, orders, workspace: FakeDatabricks) -> None:
+def test_pipeline_on_databricks(
+    provider: Provider, orders, workspace: FakeDatabricks, deployment
+) -> None:
     dbx = provider.executor("dbx", config=databricks_config(workspace, libraries=["glacier-core"]))
     totals = task(compute_tasks.add_total, executor=dbx)
     count = task(compute_tasks.count_rows, executor=dbx)
@@ -60,7 +62,11 @@ def test_pipeline_on_databricks(provider: Provider, orders, workspace: FakeDatab
     assert task_body["spark_python_task"]["python_file"].endswith("glacier_entrypoint.py")
     assert task_body["spark_python_task"]["parameters"][0].endswith("/job.json")
     assert task_body["new_cluster"]["node_type_id"] == "m5.xlarge"
-    assert task_body["libraries"] == [{"pypi": {"package": "glacier-core"}}]
+    # The code artifact is a whl library, then the config's PyPI libraries.
+    assert task_body["libraries"] == [
+        {"whl": deployment.artifact.uri},
+        {"pypi": {"package": "glacier-core"}},
+    ]
 
 
 def test_failure_names_task_error_and_run_url(

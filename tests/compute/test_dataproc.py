@@ -44,14 +44,15 @@ def dataproc_executor(fake: FakeDataproc, **extra: object):  # type: ignore[no-u
     config = DataprocConfig(endpoint_url=fake.url, staging_bucket="stg", **extra)  # type: ignore[arg-type]
     executor = gcp.executor("spark", config=config)
     adapter = executor._get_adapter()
-    if config.cluster_name:
-        from google.cloud import dataproc_v1
+    from google.cloud import dataproc_v1
 
-        adapter._client = dataproc_v1.JobControllerClient(
-            transport="rest",
-            client_options={"api_endpoint": fake.url},
-            credentials=AnonymousCredentials(),
-        )
+    kwargs = {
+        "transport": "rest",
+        "client_options": {"api_endpoint": fake.url},
+        "credentials": AnonymousCredentials(),
+    }
+    adapter._client = dataproc_v1.JobControllerClient(**kwargs)
+    adapter._batch_client = dataproc_v1.BatchControllerClient(**kwargs)
     return executor
 
 
@@ -61,6 +62,32 @@ class TestDataprocContract(ExecutorContract):
     @pytest.fixture
     def executor(self, dataproc: FakeDataproc, local_staging: None):  # type: ignore[no-untyped-def]
         return dataproc_executor(dataproc, cluster_name="glacier-cluster")
+
+
+class TestDataprocServerlessContract(ExecutorContract):
+    """Dataproc Serverless batches: create, poll, error text, cancel (operations:cancel)."""
+
+    timeout = 60.0
+
+    @pytest.fixture
+    def executor(self, dataproc: FakeDataproc, local_staging: None):  # type: ignore[no-untyped-def]
+        return dataproc_executor(dataproc, serverless=True)
+
+
+def test_serverless_batch_body(dataproc: FakeDataproc, local_staging: None, deployment) -> None:  # type: ignore[no-untyped-def]
+    from glacier.testing.executor_contract import contract_value, submit, wait
+
+    executor = dataproc_executor(dataproc, serverless=True)
+    job_id, _ = submit(executor, contract_value, 1, 2)
+    assert job_id.startswith("glacier-contract-")
+    wait(executor, job_id, 60)
+    batch, _run, operation = dataproc.batches[job_id]
+    spark = batch["pysparkBatch"]
+    assert spark["mainPythonFileUri"].endswith("glacier_entrypoint.py")
+    assert spark["args"][0].endswith("/job.json")
+    assert spark["pythonFileUris"] == [deployment.artifact.uri]
+    assert operation.endswith(f"/operations/op-{job_id}")
+    assert "dataproc/batches/europe-west1/" in (executor._get_adapter().get_run_url(job_id) or "")
 
 
 def test_job_body(dataproc: FakeDataproc, local_staging: None) -> None:

@@ -49,6 +49,19 @@ def test_example_output_equals_plain_polars(tmp_path: Path) -> None:
     assert expected.height == 100
 
 
+def test_example_loads_without_side_effects_and_compiles_on_aws(tmp_path: Path) -> None:
+    """graph and compile load the example without writing its sample data."""
+    proc = _glacier("graph", str(EXAMPLE), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    proc = _glacier(
+        "compile", str(EXAMPLE), "--check", cwd=tmp_path, env={"AWS_REGION": "eu-west-1"}
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "ok: pipeline 'sales' compiles to" in proc.stdout
+    assert not (tmp_path / "data").exists()
+    assert proc.stderr == ""  # the example keeps its run under the __main__ guard
+
+
 def test_run_reports_failure_with_exit_code(tmp_path: Path) -> None:
     script = tmp_path / "bad.py"
     script.write_text(
@@ -82,7 +95,9 @@ def test_graph_command(tmp_path: Path) -> None:
     proc = _glacier("graph", str(EXAMPLE), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("flowchart TD")
-    assert "t2 --> t3" in proc.stdout
+    assert "t3 --> t4" in proc.stdout  # aggregate -> save
+    assert "t0 -.-> t1" in proc.stdout  # sample_input before load (depends_on only)
+    assert "b0 --> t1" in proc.stdout and "t4 --> b1" in proc.stdout  # load reads, save writes
     dot = _glacier("graph", str(EXAMPLE), "--format", "dot", cwd=tmp_path)
     assert '"aggregate" -> "save";' in dot.stdout
 

@@ -320,3 +320,110 @@ def test_graph_renders_mermaid_and_dot(local_provider: Provider) -> None:
     assert '"lake/we\\"ird.parquet"' in mermaid
     dot = p.graph(format="dot")
     assert '"load" -> "clean";' in dot
+
+
+def test_bad_lazyframe_fails_in_the_task_that_built_it(local_provider: Provider) -> None:
+    """A LazyFrame's plan is resolved at the task boundary: the bad column fails 'boom', not
+    the 'save' that would collect it, and no data is written."""
+    from glacier.errors import TaskOutputError
+
+    out = local_provider.bucket("lake", path="out.parquet")
+
+    @task
+    def boom():  # type: ignore[no-untyped-def]
+        return pl.LazyFrame({"a": [1, 2]}).with_columns(pl.col("missing") * 2)
+
+    @task
+    def save(df, destination):  # type: ignore[no-untyped-def]
+        destination.write(df)
+
+    @pipeline(name="p")
+    def p():
+        save(boom(), out)
+
+    result = p.run(raise_on_failure=False)
+    assert result["boom"].status is TaskStatus.FAILED
+    assert result["save"].status is TaskStatus.NOT_RUN
+    error = result["boom"].error
+    assert isinstance(error, TaskOutputError)
+    assert isinstance(error.__cause__, pl.exceptions.ColumnNotFoundError)
+    assert str(error).startswith(
+        "Task 'boom' returned a LazyFrame whose query plan does not resolve: "
+        'ColumnNotFoundError: unable to find column "missing"'
+    )
+    location = result["boom"].location
+    assert location is not None and location.filename == __file__
+    assert location.function == "boom"
+    assert not out.exists()
+    with pytest.raises(
+        PipelineFailedError,
+        match=r"task 'boom' raised TaskOutputError: .* at .*test_pipeline.py:\d+ in boom",
+    ):
+        p.run()
+
+
+def test_valid_lazyframes_stay_lazy_across_the_boundary(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "x.parquet"
+    pl.DataFrame({"a": [1, 2, 3]}).write_parquet(path)
+
+    @task
+    def load():  # type: ignore[no-untyped-def]
+        return pl.scan_parquet(path).filter(pl.col("a") > 1)
+
+    @pipeline
+    def p():
+        load()
+
+    out = p.run().output("load")
+    assert isinstance(out, pl.LazyFrame)
+    assert out.collect()["a"].to_list() == [2, 3]
+
+
+def test_failure_location_is_the_innermost_user_frame() -> None:
+    def helper(table: dict[str, int]) -> int:
+        return table["missing"]  # the line to report
+
+    @task
+    def lookup() -> int:
+        return helper({})
+
+    @pipeline
+    def p():  # type: ignore[no-untyped-def]
+        lookup()
+
+    run = p.run(raise_on_failure=False)["lookup"]
+    assert run.location is not None
+    assert (run.location.function, run.location.line) == (
+        "helper",
+        'return table["missing"]  # the line to report',
+    )
+    assert run.location.filename == __file__
+
+
+def test_failure_inside_glacier_points_at_the_calling_user_line(local_provider: Provider) -> None:
+    missing = local_provider.bucket("lake", path="nothing-here.parquet")
+
+    @task
+    def load(source):  # type: ignore[no-untyped-def]
+        return source.read()
+
+    @pipeline
+    def p():  # type: ignore[no-untyped-def]
+        load(missing)
+
+    run = p.run(raise_on_failure=False)["load"]
+    assert run.location is not None and run.location.line == "return source.read()"
+
+
+@pytest.mark.parametrize("value", [0, -1, 1.5, True])
+def test_max_workers_must_be_a_positive_integer(value: object) -> None:
+    @task
+    def one() -> int:
+        return 1
+
+    @pipeline
+    def p():  # type: ignore[no-untyped-def]
+        one()
+
+    with pytest.raises(PipelineDefinitionError, match="max_workers must be an integer >= 1"):
+        p.run(max_workers=value)  # type: ignore[arg-type]

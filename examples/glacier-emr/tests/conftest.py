@@ -11,6 +11,23 @@ from glacier.config import LocalConfig
 from glacier.jobs.spec import BucketRef
 
 
+@pytest.fixture(scope="session")
+def emr_record(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A deployment record naming an artifact that vendors every installed Glacier
+    distribution (the contract's tasks are glacier.testing functions)."""
+    from glacier.testing.artifacts import artifact_record
+
+    here = Path(__file__).resolve().parent
+    return artifact_record(here / "emr_helpers.py", tmp_path_factory.mktemp("emr-artifact"))
+
+
+@pytest.fixture(autouse=True)
+def deployment(emr_record, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Every step carries the artifact (the fake EMR runs nothing else)."""
+    monkeypatch.setenv("GLACIER_DEPLOYMENT", emr_record.to_json())
+    return emr_record
+
+
 @pytest.fixture(autouse=True)
 def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for var in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_EMR"):

@@ -1,8 +1,10 @@
 """A stand-in for the EMR API subset EmrAdapter calls (AddJobFlowSteps, DescribeStep,
 CancelSteps; JSON 1.1). Steps really run: ``spark-submit [flags] ENTRY SPEC`` is executed as
 ``python ENTRY SPEC`` in a subprocess (there is no Spark here; the engine's Python entry point
-is what is exercised). moto implements AddJobFlowSteps/DescribeStep but never runs steps and
-has no CancelSteps, hence this server for the contract suite."""
+is what is exercised), with the step's ``--py-files`` wheel (the code artifact) as the only
+PYTHONPATH, like Spark; a step whose code is not in it is refused. moto implements
+AddJobFlowSteps/DescribeStep but never runs steps and has no CancelSteps, hence this server
+for the contract suite."""
 
 from __future__ import annotations
 
@@ -18,20 +20,22 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from glacier.jobs.refs import subprocess_pythonpath
 from glacier.spark.package import local_path, python_error
+from glacier.testing.artifacts import EngineRefused, install_artifact
 
 
 class Step:
     def __init__(self, args: list[str]) -> None:
         entry, spec = args[-2], args[-1]
+        py_files = args[args.index("--py-files") + 1] if "--py-files" in args else None
+        pythonpath = install_artifact(py_files, spec, mode="pyfiles")  # raises EngineRefused
         self.log = Path(tempfile.mkdtemp(prefix="fake-emr-")) / "stderr"
         with open(self.log, "wb") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, local_path(entry) or entry, spec],
                 stdout=out,
                 stderr=subprocess.STDOUT,
-                env={**os.environ, "PYTHONPATH": subprocess_pythonpath()},
+                env={**os.environ, "PYTHONPATH": pythonpath},
             )
         self.cancelled = False
 
@@ -66,7 +70,10 @@ class FakeEmr:
             ids = []
             for step in body["Steps"]:
                 sid = f"s-{len(self.steps) + 1:06d}"
-                self.steps[sid] = Step(step["HadoopJarStep"]["Args"])
+                try:
+                    self.steps[sid] = Step(step["HadoopJarStep"]["Args"])
+                except EngineRefused as exc:
+                    return 400, {"__type": "ValidationException", "Message": str(exc)}
                 ids.append(sid)
             return 200, {"StepIds": ids}
         step = self.steps.get(body.get("StepId") or (body.get("StepIds") or [""])[0])

@@ -4,7 +4,6 @@ steps), the API shape against moto's EMR, the instance type check, and the Pulum
 from __future__ import annotations
 
 from collections.abc import Iterator
-from types import SimpleNamespace
 
 import pytest
 from emr_helpers import aws_provider
@@ -44,7 +43,9 @@ class TestEmrContract(ExecutorContract):
         return aws_provider().executor("emr", config=config)
 
 
-def test_step_is_spark_submit_of_the_entry_script(emr: FakeEmr, local_staging: None) -> None:
+def test_step_is_spark_submit_of_the_entry_script(
+    emr: FakeEmr, local_staging: None, deployment
+) -> None:
     from glacier.config import EmrConfig
 
     config = EmrConfig(
@@ -65,7 +66,20 @@ def test_step_is_spark_submit_of_the_entry_script(emr: FakeEmr, local_staging: N
         "--conf",
         "spark.executor.memory=2g",
     ]
+    assert args[5:7] == ["--py-files", deployment.artifact.uri]  # the code artifact
     assert args[-2].endswith("glacier_entrypoint.py") and args[-1].endswith("/job.json")
+
+
+def test_step_without_artifact_is_refused(
+    emr: FakeEmr, local_staging: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from glacier.config import EmrConfig
+
+    monkeypatch.delenv("GLACIER_DEPLOYMENT")
+    config = EmrConfig(cluster_id="j-TEST", endpoint_url=emr.url, staging_bucket="stage")
+    with pytest.raises(Exception, match="brings no code artifact"):
+        submit(aws_provider().executor("emr", config=config), contract_value, 1, 2)
+    assert emr.steps == {}
 
 
 def test_against_moto_emr(local_staging: None) -> None:
@@ -125,23 +139,40 @@ def test_cluster_id_required(emr: FakeEmr, local_staging: None) -> None:
         submit(executor, contract_value, 1, 2)
 
 
-def test_pulumi_emitter_creates_profile_and_cluster() -> None:
-    """Written against glacier.compiler's EngineEmitter / ProgramWriter as they exist now."""
-    from glacier_emr.pulumi import EmrEmitter
+def emr_pipeline(cluster_id: str | None = None):  # type: ignore[no-untyped-def]
+    """A pipeline whose one task runs on EMR and writes an S3 dataset."""
+    import polars as pl
 
-    from glacier.compiler.program import ProgramWriter
+    from glacier import pipeline, task
     from glacier.config import EmrConfig
 
-    provider = SimpleNamespace(key="aws:us-east-1")
-    executor = SimpleNamespace(
-        name="etl", tags={"team": "data"}, provider=provider, config=EmrConfig(instance_count=3)
-    )
-    out = ProgramWriter(ir=None)  # type: ignore[arg-type]
-    out.set_ref("aws:us-east-1", "aws_provider")
-    EmrEmitter(ir=None).emit_executor_compute(executor, "etl_role", out)  # type: ignore[arg-type]
-    text = out.render(["# test"], [])
+    provider = aws_provider()
+    out = provider.bucket("lake", path="out/")
+    emr = provider.executor("etl", config=EmrConfig(instance_count=3, cluster_id=cluster_id))
+
+    @task(executor=emr)
+    def build() -> None:
+        out.write(pl.DataFrame({"x": [1]}))
+
+    @pipeline(name="emr-demo")
+    def demo() -> None:
+        build()
+
+    return demo
+
+
+def test_pulumi_emitter_creates_profile_and_cluster() -> None:
+    """Compiled through the AWS emitter's template, as a user would."""
+    from glacier_emr.pulumi import EmrEmitter
+
+    from glacier.compiler import PulumiCompiler
+
+    text = emr_pipeline().compile(PulumiCompiler()).program
     assert "aws.iam.InstanceProfile(" in text and "role=etl_role.name" in text
-    assert "aws.emr.Cluster(" in text and "release_label='emr-7.5.0'" in text.replace('"', "'")
+    assert "aws.emr.Cluster(" in text and 'release_label="emr-7.5.0"' in text
     assert '"instance_profile": etl_emr_profile.arn' in text
-    assert "provider=aws_provider" in text and '"instance_count": 2' in text
+    assert '"instance_count": 2' in text
+    assert '"Service": "ec2.amazonaws.com"' in text  # EC2 assumes the executor's role
     assert EmrEmitter.trusted_services["aws"] == "ec2.amazonaws.com"
+    with_cluster = emr_pipeline(cluster_id="j-ABC").compile(PulumiCompiler()).program
+    assert "aws.emr.Cluster(" not in with_cluster and "j-ABC" in with_cluster

@@ -1,11 +1,14 @@
-"""EmrAdapter: a job = one EMR step, ``spark-submit <entry script> <spec URI>`` through
-``command-runner.jar``; status from ``describe_step``, cancel with ``cancel_steps``."""
+"""EmrAdapter: a job = one EMR step, ``spark-submit [--py-files <artifact>] <entry script>
+<spec URI>`` through ``command-runner.jar``; status from ``describe_step``, cancel with
+``cancel_steps``. The cluster: the deployment record's cluster (``id``) for this executor, else
+``EmrConfig.cluster_id``."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from glacier.adapters.base import ExecutorAdapter, JobStatus
+from glacier.deploy.record import deployed_value
 from glacier.errors import ConfigError
 from glacier.spark.package import stage_job
 from glacier_aws.config import AwsConfig
@@ -48,9 +51,13 @@ class EmrAdapter(ExecutorAdapter):
             self._client = aws_client(config, "emr", self.settings.endpoint_url)
         return self._client
 
-    def step(self, name: str, entry_uri: str, spec_uri: str) -> dict[str, Any]:
+    def step(
+        self, name: str, entry_uri: str, spec_uri: str, artifact_uri: str | None = None
+    ) -> dict[str, Any]:
         """The EMR step definition for one staged job."""
         args = ["spark-submit", "--deploy-mode", "client", *self.settings.spark_submit_args]
+        if artifact_uri:
+            args += ["--py-files", artifact_uri]
         return {
             "Name": name,
             "ActionOnFailure": "CONTINUE",
@@ -58,14 +65,16 @@ class EmrAdapter(ExecutorAdapter):
         }
 
     def submit_job(self, job: dict[str, Any]) -> str:
-        cluster = self.settings.cluster_id
+        cluster = deployed_value(self.resource, "id") or self.settings.cluster_id
         if not cluster:
             raise ConfigError(
-                f"Executor {self.resource.name!r}: EmrConfig.cluster_id is required to submit "
-                "steps (deploy the cluster with the compiled Pulumi program, then pass its id)."
+                f"Executor {self.resource.name!r}: no EMR cluster to submit steps to. Deploy "
+                "the pipeline (glacier deploy FILE --stack NAME, then set GLACIER_STACK=NAME) "
+                "or name an existing cluster with EmrConfig(cluster_id=...)."
             )
         staged = stage_job(job, provider=self.provider, entry_uri=self.settings.entrypoint_uri)
-        step = self.step(staged.name, staged.entry_uri, staged.spec_uri)
+        artifact = staged.spec.artifact.uri if staged.spec.artifact else None
+        step = self.step(staged.name, staged.entry_uri, staged.spec_uri, artifact)
         response = self.client.add_job_flow_steps(JobFlowId=cluster, Steps=[step])
         return f"{cluster}:{response['StepIds'][0]}"
 

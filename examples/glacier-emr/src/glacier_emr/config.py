@@ -22,6 +22,7 @@ class EmrConfig(ExecutorConfig):
     """
 
     engine: ClassVar[str] = "emr"
+    existing_fields: ClassVar[tuple[str, ...]] = ("cluster_id",)
 
     cluster_id: str | None = Field(default=None, description="Existing cluster (j-XXXX).")
     release_label: str = Field(default="emr-7.5.0", description="EMR release for new clusters.")

@@ -1,4 +1,4 @@
-"""Pulumi emitter of the EMR plugin: an engine emitter (see glacier.compiler.emitter).
+"""Pulumi emitter of the EMR plugin: an engine emitter (see ``glacier.plugin.EngineEmitter``).
 
 The AWS emitter creates the executor's IAM role with its least-privilege bucket grants; this
 emitter makes EC2 assume that role, wraps it in an instance profile and, when the config has
@@ -9,13 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from glacier.compiler.emitter import EngineEmitter
-from glacier.compiler.pyrender import Expr
+from glacier.plugin import EngineEmitter, Expr
 from glacier_emr.config import EmrConfig
 
 if TYPE_CHECKING:
-    from glacier.compiler.ir import IRCompute
-    from glacier.compiler.program import ProgramWriter
+    from glacier.plugin import BucketHandle, IdentityHandle, IRCompute, ProgramWriter
 
 
 class EmrEmitter(EngineEmitter):
@@ -23,14 +21,20 @@ class EmrEmitter(EngineEmitter):
 
     trusted_services: ClassVar[dict[str, str]] = {"aws": "ec2.amazonaws.com"}
 
-    def emit_executor_compute(self, executor: IRCompute, identity: str, out: ProgramWriter) -> None:
+    def executor_resource(
+        self,
+        executor: IRCompute,
+        identity: IdentityHandle,
+        staging: BucketHandle | None,
+        out: ProgramWriter,
+    ) -> None:
         config = executor.config
         assert isinstance(config, EmrConfig)
         out.add_import("import pulumi_aws as aws")
         profile = out.resource(
             "aws.iam.InstanceProfile",
             f"{executor.name}-emr-profile",
-            {"role": Expr(f"{identity}.name"), "tags": executor.tags or None},
+            {"role": Expr(f"{identity.var}.name"), "tags": executor.tags or None},
             comment=f"Instance profile of EMR executor {executor.name!r} (its identity)",
             provider=executor.provider,
         )

@@ -10,6 +10,7 @@ from typing import ClassVar, Literal, Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
+from glacier.compiler.checks import check_include, check_requirement
 from glacier.models import (
     BucketConfig,
     ExecutorConfig,
@@ -18,7 +19,8 @@ from glacier.models import (
     ServerlessConfig,
 )
 
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
+#: A whole region name, used with ``fullmatch`` (``$`` would accept a trailing newline).
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
 
 
 class AwsConfig(ProviderConfig):
@@ -47,7 +49,7 @@ class AwsConfig(ProviderConfig):
     @field_validator("region")
     @classmethod
     def _region(cls, value: str) -> str:
-        if not _REGION.match(value):
+        if not _REGION.fullmatch(value):
             raise ValueError(
                 f"{value!r} is not an AWS region name; use the form 'us-east-1' or 'eu-west-2'"
             )
@@ -171,6 +173,12 @@ class LambdaConfig(ServerlessConfig):
     requirements: list[str] = Field(
         default=[], description="Extra pip requirements bundled with the handler's code."
     )
+    include: list[str] = Field(
+        default=[],
+        description="Globs of data files to pack with the handler's Python sources, relative "
+        "to the folder holding its top-level module (e.g. 'mypkg/models/*.onnx'). Dotfiles "
+        "and key/credential files are never packed.",
+    )
     qualifier: str | None = Field(default=None, description="Version or alias to invoke.")
     endpoint_url: str | None = Field(
         default=None,
@@ -178,11 +186,26 @@ class LambdaConfig(ServerlessConfig):
         "reads AWS_ENDPOINT_URL_LAMBDA.",
     )
 
+    @field_validator("requirements")
+    @classmethod
+    def _requirements(cls, value: list[str]) -> list[str]:
+        return [check_requirement(v, "requirements entry") for v in value]
+
+    @field_validator("include")
+    @classmethod
+    def _include(cls, value: list[str]) -> list[str]:
+        return [check_include(v, "include pattern") for v in value]
+
+
+#: An S3 URI of a wheel, which Glue's --additional-python-modules also accepts.
+_S3_WHEEL = re.compile(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/[A-Za-z0-9_./+=-]+\.whl")
+
 
 class GlueConfig(ExecutorConfig):
     """AWS Glue (Spark) job settings."""
 
     engine: ClassVar[str] = "glue"
+    existing_fields: ClassVar[tuple[str, ...]] = ("job_name",)
 
     worker_type: Literal["G.025X", "G.1X", "G.2X", "G.4X", "G.8X", "Z.2X"] = "G.1X"
     num_workers: int = Field(default=2, ge=2)
@@ -201,3 +224,22 @@ class GlueConfig(ExecutorConfig):
     endpoint_url: str | None = Field(
         default=None, description="Glue API endpoint override (a test server)."
     )
+
+    @field_validator("additional_python_modules")
+    @classmethod
+    def _modules(cls, value: list[str]) -> list[str]:
+        out = []
+        for item in value:
+            text = item.strip() if isinstance(item, str) else item
+            if isinstance(text, str) and _S3_WHEEL.fullmatch(text):
+                out.append(text)
+                continue
+            text = check_requirement(item, "additional_python_modules entry")
+            if "," in text:
+                raise ValueError(
+                    f"additional_python_modules entry {text!r} contains a comma; Glue splits "
+                    "--additional-python-modules at commas, so give one specifier per entry "
+                    "(e.g. 'pandas==2.2.2' or 'pandas>=2')"
+                )
+            out.append(text)
+        return out

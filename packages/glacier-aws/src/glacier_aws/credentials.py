@@ -3,6 +3,10 @@
 Order: explicit keys in the config; else ``role_arn`` (assumed once through STS, from the
 profile or the default chain); else the standard AWS chain (environment, ``AWS_PROFILE`` /
 ``~/.aws``, instance or container role), resolved by botocore and by Polars themselves.
+
+Every function that configures a client installs :mod:`glacier_aws.log_redaction` and
+registers the secrets it hands over, so DEBUG logs of botocore, aiobotocore and s3fs never
+show a secret key, session token or request signature.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from glacier_aws import log_redaction
 from glacier_aws.config import AwsConfig
 
 #: Attempts per request (botocore "standard" mode retries throttling, 5xx and resets).
@@ -29,6 +34,8 @@ class StaticCredentials:
 
 def resolve_credentials(config: AwsConfig) -> StaticCredentials | None:
     """Keys from the config or from assuming ``role_arn``; ``None`` means the default chain."""
+    log_redaction.install()
+    log_redaction.remember(secret_values(config, None))
     if config.access_key_id and config.secret_access_key is not None:
         return StaticCredentials(
             config.access_key_id, config.secret_access_key, config.session_token
@@ -44,6 +51,7 @@ def _assume_role(config: AwsConfig) -> StaticCredentials:
     session = boto3.Session(profile_name=config.profile, region_name=config.region)
     sts = session.client("sts", endpoint_url=config.endpoint_url)
     creds = sts.assume_role(RoleArn=config.role_arn, RoleSessionName="glacier")["Credentials"]
+    log_redaction.remember([creds["SecretAccessKey"], creds["SessionToken"]])
     return StaticCredentials(
         creds["AccessKeyId"],
         SecretStr(creds["SecretAccessKey"]),
@@ -80,6 +88,8 @@ def s3fs_options(config: AwsConfig, creds: StaticCredentials | None) -> dict[str
     client: dict[str, Any] = {"region_name": config.region}
     if config.endpoint_url:
         client["endpoint_url"] = config.endpoint_url
+    log_redaction.install()
+    log_redaction.remember(secret_values(config, creds))
     options: dict[str, Any] = {
         "client_kwargs": client,
         "config_kwargs": {"retries": {"max_attempts": MAX_ATTEMPTS, "mode": "standard"}},

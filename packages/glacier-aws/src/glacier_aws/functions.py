@@ -1,4 +1,7 @@
-"""LambdaAdapter: ``Serverless.invoke`` through boto3 ``lambda.invoke`` (RequestResponse)."""
+"""LambdaAdapter: ``Serverless.invoke`` through boto3 ``lambda.invoke`` (RequestResponse).
+
+The function invoked: the deployment record's function (``name``) for this resource, else
+``Serverless.function_name``."""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from glacier.adapters.base import ServerlessAdapter
+from glacier.deploy.record import deployed_value
 from glacier.errors import FunctionInvocationError, NotSupportedError
 from glacier_aws.config import AwsConfig, LambdaConfig
 from glacier_aws.credentials import aws_client
@@ -22,7 +26,11 @@ def request_id_of(response: dict[str, Any]) -> str | None:
 
 
 class LambdaAdapter(ServerlessAdapter):
-    """Invokes the Lambda function named ``Serverless.function_name``."""
+    """Invokes the deployed Lambda function (record), else ``Serverless.function_name``."""
+
+    @property
+    def function_name(self) -> str:
+        return deployed_value(self.resource, "name") or self.resource.function_name
 
     def __init__(self, resource: Any, provider: Any) -> None:
         super().__init__(resource, provider)
@@ -44,7 +52,7 @@ class LambdaAdapter(ServerlessAdapter):
     def invoke(self, payload: dict[str, Any]) -> Any:
         from botocore.exceptions import BotoCoreError, ClientError
 
-        name = self.resource.function_name
+        name = self.function_name
         try:
             body = json.dumps(payload).encode()
         except TypeError as exc:

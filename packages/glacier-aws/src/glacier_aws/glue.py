@@ -1,8 +1,11 @@
 """GlueAdapter: a job = one ``start_job_run`` of a Glue Spark job whose script is Glacier's
-entry script; the staged spec's URI is passed as ``--glacier-spec``.
+entry script; the staged spec's URI is passed as ``--glacier-spec`` and the code artifact as
+``--additional-python-modules`` (Glue pip-installs the wheel and its pinned requirements).
 
-With ``GlueConfig.job_name`` the named (deployed) job is run; otherwise the adapter creates or
-updates ``glacier-<executor name>`` (needs ``GlueConfig.role_arn``).
+Which Glue job runs, in order: the deployment record's job for this executor; an existing job
+named by ``GlueConfig.job_name``; with ``GlueConfig.role_arn`` (the development loop) a job
+``glacier-<executor name>`` the adapter creates or updates; else ``glacier-<executor name>``,
+the job the compiled program deploys from the same config.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import threading
 from typing import Any
 
 from glacier.adapters.base import ExecutorAdapter, JobStatus
+from glacier.deploy.record import deployed, deployed_value
 from glacier.errors import ConfigError
 from glacier.spark.package import (
     ENTRY_NAME,
@@ -23,6 +27,7 @@ from glacier_aws.config import AwsConfig, GlueConfig
 from glacier_aws.credentials import aws_client
 
 SPEC_ARG = "--glacier-spec"
+MODULES_ARG = "--additional-python-modules"
 
 _STATES = {
     "STARTING": JobStatus.PENDING,
@@ -65,7 +70,19 @@ class GlueAdapter(ExecutorAdapter):
 
     @property
     def job_name(self) -> str:
-        return self.settings.job_name or f"glacier-{self.resource.name}"
+        """The deployed job (record), the configured existing job, else the compiled name."""
+        return (
+            deployed_value(self.resource, "name")
+            or self.settings.job_name
+            or f"glacier-{self.resource.name}"
+        )
+
+    @property
+    def creates_job(self) -> bool:
+        """Whether this adapter creates/updates its own job: only without a deployment
+        record entry and ``job_name``, and with ``role_arn`` (the development loop)."""
+        s = self.settings
+        return deployed(self.resource) is None and not s.job_name and bool(s.role_arn)
 
     def _entry_uri(self) -> str:
         """One entry script per executor, uploaded on first use (Glue jobs name one script)."""
@@ -83,14 +100,10 @@ class GlueAdapter(ExecutorAdapter):
             if self._job_ready:
                 return self._job_ready
             s = self.settings
-            if s.job_name:
-                self._job_ready = s.job_name
-                return s.job_name
-            if not s.role_arn:
-                raise ConfigError(
-                    f"Executor {self.resource.name!r}: GlueConfig needs job_name (a deployed "
-                    "Glue job running Glacier's entry script) or role_arn (to create one)."
-                )
+            if not self.creates_job:
+                self._job_ready = self.job_name
+                return self._job_ready
+            assert s.role_arn is not None
             definition: dict[str, Any] = {
                 "Role": s.role_arn,
                 "Command": {
@@ -106,9 +119,7 @@ class GlueAdapter(ExecutorAdapter):
                 "DefaultArguments": {"--job-language": "python"},
             }
             if s.additional_python_modules:
-                definition["DefaultArguments"]["--additional-python-modules"] = ",".join(
-                    s.additional_python_modules
-                )
+                definition["DefaultArguments"][MODULES_ARG] = ",".join(s.additional_python_modules)
             try:
                 self.client.create_job(Name=self.job_name, **definition)
             except self.client.exceptions.AlreadyExistsException:
@@ -123,8 +134,22 @@ class GlueAdapter(ExecutorAdapter):
 
     def submit_job(self, job: dict[str, Any]) -> str:
         name = self.ensure_job()
-        staged = stage_job(job, provider=self.provider, entry_uri=self._entry_uri())
-        response = self.client.start_job_run(JobName=name, Arguments={SPEC_ARG: staged.spec_uri})
+        # A deployed job runs its own script: only the spec is staged.
+        entry = self._entry_uri() if self.creates_job else (self.settings.entrypoint_uri or name)
+        staged = stage_job(job, provider=self.provider, entry_uri=entry)
+        arguments = {SPEC_ARG: staged.spec_uri}
+        if staged.spec.artifact is not None:
+            modules = [staged.spec.artifact.uri, *self.settings.additional_python_modules]
+            arguments[MODULES_ARG] = ",".join(modules)
+        try:
+            response = self.client.start_job_run(JobName=name, Arguments=arguments)
+        except self.client.exceptions.EntityNotFoundException:
+            raise ConfigError(
+                f"Executor {self.resource.name!r}: Glue job {name!r} does not exist. Deploy the "
+                "pipeline (glacier deploy FILE --stack NAME, then set GLACIER_STACK=NAME), name "
+                "an existing job with GlueConfig(job_name=...), or set GlueConfig(role_arn=...) "
+                "to let Glacier create one while developing."
+            ) from None
         return f"{name}:{response['JobRunId']}"
 
     def _run(self, job_id: str) -> dict[str, Any]:

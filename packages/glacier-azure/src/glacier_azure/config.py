@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -10,7 +11,27 @@ from typing import ClassVar, Literal, Self
 
 from pydantic import Field, SecretStr, field_validator
 
+from glacier.compiler.checks import check_include, check_requirement
 from glacier.models import BucketConfig, ExecutorConfig, ProviderConfig, ServerlessConfig
+
+#: Azure's resource group rule: 1-90 letters, digits, '_', '-', '.', '(' and ')' (Unicode
+#: letters and digits included), not ending with '.'. Used with ``fullmatch``.
+_RESOURCE_GROUP = re.compile(r"[-\w.()]{1,90}")
+#: Ranges Azure storage IP rules do not take (private, shared, loopback, link-local,
+#: multicast, reserved).
+_NOT_PUBLIC = tuple(
+    ipaddress.IPv4Network(n)
+    for n in (
+        "0.0.0.0/8",
+        "10.0.0.0/8",
+        "100.64.0.0/10",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "224.0.0.0/3",
+    )
+)
 
 
 class AzureConfig(ProviderConfig):
@@ -30,7 +51,10 @@ class AzureConfig(ProviderConfig):
     subscription_id: str | None = None
     tenant_id: str | None = None
     storage_account: str | None = Field(
-        default=None, description="Storage account holding the containers (3-24 a-z0-9)."
+        default=None,
+        description="Storage account holding the containers (3-24 a-z0-9). The compiler puts "
+        "containers whose account-level settings differ from the defaults in accounts named "
+        "after it (see docs/clouds/azure.md).",
     )
     account_key: SecretStr | None = None
     connection_string: SecretStr | None = None
@@ -47,6 +71,16 @@ class AzureConfig(ProviderConfig):
         if value is not None and not re.fullmatch(r"[a-z0-9]{3,24}", value):
             raise ValueError(
                 "storage_account must be 3-24 lowercase letters and digits (Azure's rule)"
+            )
+        return value
+
+    @field_validator("resource_group")
+    @classmethod
+    def _resource_group(cls, value: str | None) -> str | None:
+        if value is not None and (not _RESOURCE_GROUP.fullmatch(value) or value.endswith(".")):
+            raise ValueError(
+                f"{value[:100]!r} is not an Azure resource group name: 1-90 letters, digits, "
+                "'_', '-', '.', '(' or ')', not ending with '.'"
             )
         return value
 
@@ -92,15 +126,61 @@ def _account_from(conn: str | None) -> str | None:
 
 
 class BlobConfig(BucketConfig):
-    """Azure Blob container (and its storage account) settings."""
+    """Azure Blob container (and its storage account) settings.
+
+    ``tier``, ``replication``, ``soft_delete_retention_days``, ``versioning``,
+    ``hierarchical_namespace`` and ``allow_public_access`` are settings of the storage
+    account: the compiler puts containers with different values in different accounts (see
+    docs/clouds/azure.md). ``encryption_scope`` is the container's own.
+    """
 
     tier: Literal["Hot", "Cool", "Cold"] = Field(default="Hot", description="Account access tier.")
     replication: Literal["LRS", "ZRS", "GRS", "RAGRS", "GZRS", "RAGZRS"] = "LRS"
     encryption_scope: str | None = Field(default=None, description="Default encryption scope.")
     soft_delete_retention_days: int | None = Field(default=7, ge=1, le=365)
     versioning: bool = False
-    hierarchical_namespace: bool = Field(default=True, description="ADLS Gen2.")
+    hierarchical_namespace: bool | None = Field(
+        default=None,
+        description="ADLS Gen2 (True) or a flat namespace (False). None: the compiler picks a "
+        "flat namespace when the container's features need one (object replication), else "
+        "ADLS Gen2.",
+    )
     allow_public_access: bool = Field(default=False, description="Opt-out of the secure default.")
+    allow_shared_key_access: bool = Field(
+        default=False,
+        description="Accept requests signed with the account key (and account-key SAS). Off "
+        "by default: only Entra ID identities are accepted. Turn on only for a client that "
+        "must use account_key or a connection string with a key.",
+    )
+    allowed_ip_ranges: tuple[str, ...] = Field(
+        default=(),
+        description="Public IPv4 addresses or CIDR ranges (/30 or wider) allowed to reach the "
+        "account; when set, every other network is denied (Azure services bypass). Empty: "
+        "reachable from any network, Entra ID and TLS still required.",
+    )
+
+    @field_validator("allowed_ip_ranges")
+    @classmethod
+    def _ip_ranges(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for item in value:
+            try:
+                net = ipaddress.IPv4Network(item, strict=True)
+            except ValueError as exc:
+                raise ValueError(
+                    f"allowed_ip_ranges entry {item!r} is not an IPv4 address or CIDR range "
+                    f"({exc}); Azure storage IP rules take IPv4 only"
+                ) from None
+            if any(net.overlaps(blocked) for blocked in _NOT_PUBLIC):
+                raise ValueError(
+                    f"allowed_ip_ranges entry {item!r} is not a public range; Azure storage IP "
+                    "rules ignore private networks (use a private endpoint or VNet rule)"
+                )
+            if "/" in item and net.prefixlen > 30:
+                raise ValueError(
+                    f"allowed_ip_ranges entry {item!r}: Azure takes /31 and /32 only as single "
+                    f"addresses; write {str(net.network_address)!r} for one address"
+                )
+        return value
 
 
 class AzureFunctionConfig(ServerlessConfig):
@@ -114,6 +194,12 @@ class AzureFunctionConfig(ServerlessConfig):
     environment: dict[str, str] = {}
     app_insights: bool = True
     requirements: list[str] = []
+    include: list[str] = Field(
+        default=[],
+        description="Globs of data files to pack with the handler's Python sources, relative "
+        "to the folder holding its top-level module (e.g. 'mypkg/models/*.onnx'). Dotfiles "
+        "and key/credential files are never packed.",
+    )
     app_name: str | None = Field(
         default=None, description="Function app name (default: the function name)."
     )
@@ -127,6 +213,16 @@ class AzureFunctionConfig(ServerlessConfig):
         description="Function key sent as x-functions-key; default GLACIER_FUNCTION_KEY_<NAME>, "
         "else AZURE_FUNCTIONS_KEY.",
     )
+
+    @field_validator("requirements")
+    @classmethod
+    def _requirements(cls, value: list[str]) -> list[str]:
+        return [check_requirement(v, "requirements entry") for v in value]
+
+    @field_validator("include")
+    @classmethod
+    def _include(cls, value: list[str]) -> list[str]:
+        return [check_include(v, "include pattern") for v in value]
 
 
 class SynapseConfig(ExecutorConfig):

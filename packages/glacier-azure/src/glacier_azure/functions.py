@@ -1,5 +1,6 @@
 """AzureFunctionAdapter: ``Serverless.invoke`` as an HTTP POST to the function's HTTP trigger,
-authenticated with a function key (``x-functions-key``)."""
+authenticated with a function key (``x-functions-key``). The URL: the deployment record's
+(``url``) for this resource, else the config's, the environment's, or the default."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 from glacier.adapters.base import ServerlessAdapter
 from glacier.adapters.http import http_result
+from glacier.deploy.record import deployed_value
 from glacier.errors import ConfigError, FunctionInvocationError, NotSupportedError
 from glacier_azure.config import AzureFunctionConfig
 
@@ -32,7 +34,11 @@ class AzureFunctionAdapter(ServerlessAdapter):
     @property
     def url(self) -> str:
         name = self.resource.function_name
-        explicit = self.settings.url or os.environ.get(f"GLACIER_FUNCTION_URL_{env_suffix(name)}")
+        explicit = (
+            deployed_value(self.resource, "url")
+            or self.settings.url
+            or os.environ.get(f"GLACIER_FUNCTION_URL_{env_suffix(name)}")
+        )
         if explicit:
             return explicit
         app = self.settings.app_name or name

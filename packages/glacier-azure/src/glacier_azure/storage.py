@@ -19,7 +19,7 @@ from glacier_azure.config import AzureConfig
 from glacier_azure.credentials import AzureSettings
 
 if TYPE_CHECKING:
-    from fsspec import AbstractFileSystem
+    from fsspec import AbstractFileSystem  # type: ignore[import-untyped]
 
 
 class BlobBucketAdapter(ObjectStoreBucketAdapter):
@@ -50,7 +50,7 @@ class BlobBucketAdapter(ObjectStoreBucketAdapter):
         return "abfss://" + self.get_uri().removeprefix("abfs://")
 
     def filesystem(self) -> AbstractFileSystem:
-        from adlfs import AzureBlobFileSystem
+        from adlfs import AzureBlobFileSystem  # type: ignore[import-untyped]
 
         fs: AbstractFileSystem = AzureBlobFileSystem(**self.settings.adlfs_options(self.get_uri()))
         return fs

@@ -1,13 +1,16 @@
 """SynapseAdapter: a job = one Synapse Spark batch (Livy REST API of the workspace) whose file
 is Glacier's entry script and whose argument is the staged spec's URI. Authenticated with an
 Entra ID token from azure-identity (service principal from AzureConfig, else
-DefaultAzureCredential)."""
+DefaultAzureCredential). The code artifact goes in the batch's ``pyFiles`` (on the Python path
+of the driver and executors). The Spark pool: the deployment record's pool (``name``) and
+workspace endpoint (``url``) for this executor, else the config's."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from glacier.adapters.base import ExecutorAdapter, JobStatus
+from glacier.deploy.record import deployed_value
 from glacier.errors import JobError
 from glacier.spark.package import stage_job
 from glacier_azure.config import AzureConfig, SynapseConfig
@@ -58,8 +61,13 @@ class SynapseAdapter(ExecutorAdapter):
     @property
     def base_url(self) -> str:
         s = self.settings
-        endpoint = (s.endpoint or f"https://{s.workspace_name}.dev.azuresynapse.net").rstrip("/")
-        return f"{endpoint}/livyApi/versions/{API_VERSION}/sparkPools/{s.spark_pool_name}/batches"
+        endpoint = (
+            deployed_value(self.resource, "url")
+            or s.endpoint
+            or f"https://{s.workspace_name}.dev.azuresynapse.net"
+        ).rstrip("/")
+        pool = deployed_value(self.resource, "name") or s.spark_pool_name
+        return f"{endpoint}/livyApi/versions/{API_VERSION}/sparkPools/{pool}/batches"
 
     def token(self) -> str:
         """An Entra ID access token for the Synapse data plane."""
@@ -98,7 +106,7 @@ class SynapseAdapter(ExecutorAdapter):
         s = self.settings
         staged = stage_job(job, provider=self.provider, entry_uri=s.entrypoint_uri)
         cores, memory = _SIZES[s.node_size]
-        body = {
+        body: dict[str, Any] = {
             "name": staged.name,
             "file": staged.entry_uri,
             "args": [staged.spec_uri],
@@ -109,6 +117,8 @@ class SynapseAdapter(ExecutorAdapter):
             "numExecutors": s.executor_count,
             "tags": {"glacier-job": staged.spec.job_id[:256]},
         }
+        if staged.spec.artifact is not None:
+            body["pyFiles"] = [staged.spec.artifact.uri]
         return str(self._call("POST", "", body)["id"])
 
     def get_job_status(self, job_id: str) -> JobStatus:

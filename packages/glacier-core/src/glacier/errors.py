@@ -50,6 +50,15 @@ class InvalidBucketNameError(ResourceError):
     """A bucket name breaks its cloud's naming rules."""
 
 
+class InvalidPathError(ResourceError):
+    """A bucket ``path`` breaks the path policy (see :mod:`glacier.resources.paths`), or an
+    operation would touch more than the path names (``write()`` on the whole bucket)."""
+
+
+class PathEscapeError(InvalidPathError):
+    """A local path resolves (through ``..`` or a symlink) to a place outside its bucket."""
+
+
 class StorageError(GlacierError):
     """Reading or writing a bucket failed. The message names the URI and the cause."""
 
@@ -72,6 +81,20 @@ class AccessDeniedError(StorageError, PermissionError):
 
 class PipelineDefinitionError(GlacierError, ValueError):
     """A pipeline or task is defined or called incorrectly. Raised before anything runs."""
+
+
+class PipelineParameterError(PipelineDefinitionError):
+    """A pipeline parameter is missing, unknown or has a bad value. Names the parameter."""
+
+
+class ScriptLoadError(GlacierError):
+    """A pipeline file could not be loaded: missing, a directory, a syntax error, or its
+    top-level code raised (the message names ``file:line``; the original is the cause)."""
+
+
+class TaskOutputError(GlacierError):
+    """A task returned a value that is invalid at the task boundary, such as a LazyFrame
+    whose query plan does not resolve (a column that does not exist)."""
 
 
 class PipelineFailedError(GlacierError):
@@ -110,3 +133,24 @@ class FunctionInvocationError(GlacierError):
 
 class NotSupportedError(GlacierError, NotImplementedError):
     """A feature a backend cannot provide here. The message says what to use instead."""
+
+
+class RunNotFoundError(GlacierError, LookupError):
+    """No run record with the given run id exists in the run store."""
+
+
+class RunRecordWarning(UserWarning):
+    """A run record could not be written or read; the run itself is not affected."""
+
+
+class DeploymentRecordError(ConfigError):
+    """A deployment record (``GLACIER_DEPLOYMENT``, ``.glacier/deployments/<stack>.json`` or a
+    stack's outputs) is missing, unreadable or does not match the running pipeline."""
+
+
+class ArtifactError(GlacierError):
+    """The code artifact cannot be built, or a job's code is not in the artifact."""
+
+
+class DeployError(GlacierError):
+    """``glacier deploy`` cannot run (no Pulumi CLI, no Pulumi SDK) or the deployment failed."""

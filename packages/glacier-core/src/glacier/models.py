@@ -56,6 +56,11 @@ class ExecutorConfig(ResourceConfig):
     #: Short engine key ("local", "databricks", "glue", ...).
     engine: ClassVar[str] = ""
 
+    #: Fields that name an engine which already exists (a job, a cluster): when any is set
+    #: the compiler references that engine instead of creating one, and the runtime uses it
+    #: (see :func:`glacier.deploy.existing.is_existing`).
+    existing_fields: ClassVar[tuple[str, ...]] = ()
+
     #: Bucket (in the executor's provider) where job packages, inputs and results are staged.
     staging_bucket: str | None = None
 

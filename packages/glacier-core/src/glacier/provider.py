@@ -71,6 +71,7 @@ class Provider:
         config: ResourceConfig | None = None,
         name: str | None = None,
         advanced_config: Any | None = None,
+        existing: bool = False,
     ) -> Bucket:
         """Create a :class:`Bucket` in this provider (a folder under ``base_path`` locally).
 
@@ -82,6 +83,9 @@ class Provider:
             config: Cloud-specific settings (``S3Config``, ``BlobConfig``, ``GcsConfig``).
             name: Resource name (defaults to ``bucket_path``); used by the compiler.
             advanced_config: ``glacier.escape_hatch.AdvancedStorageConfig`` for the compiler.
+            existing: The cloud bucket exists already (where your data lives): the compiled
+                program references it and never creates, changes or deletes it; grants to it
+                are still scoped to the paths the DAG uses. No effect on the local backend.
         """
         backend = get_host().bucket_backend(type(self.config))
         self._check_resource_config("bucket", config, backend.config if backend else None)
@@ -103,6 +107,7 @@ class Provider:
             config=config,  # type: ignore[arg-type]
             name=name,
             advanced_config=advanced_config,
+            existing=existing,
         )
         self._resources.append(bucket)
         return bucket

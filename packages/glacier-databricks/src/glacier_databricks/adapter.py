@@ -2,7 +2,10 @@
 starts Glacier's entry script with the staged spec's URI.
 
 Runs on any provider: the staging bucket belongs to the executor's provider and must be
-readable by the workspace (``s3://``, ``abfss://``, ``gs://``, ``dbfs:/``).
+readable by the workspace (``s3://``, ``abfss://``, ``gs://``, ``dbfs:/``). The code artifact is
+a ``whl`` library of the task (the cluster pip-installs it with its pinned requirements). The
+cluster: the deployment record's cluster (``id``) for this executor, else
+``DatabricksConfig.existing_cluster_id``, else a new job cluster per run.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from glacier.adapters.base import ExecutorAdapter, JobStatus
+from glacier.deploy.record import deployed_value
 from glacier.spark.package import stage_job
 from glacier_databricks.config import DatabricksConfig
 
@@ -59,15 +63,17 @@ class DatabricksAdapter(ExecutorAdapter):
 
     @property
     def client(self) -> WorkspaceClient:
-        """The workspace client: explicit host/token/profile, else the SDK's own defaults
+        """The workspace client: the record's workspace URL or explicit host, token/profile,
+        else the SDK's own defaults
         (DATABRICKS_HOST / DATABRICKS_TOKEN, ~/.databrickscfg, cloud auth)."""
         if self._client is None:
             from databricks.sdk import WorkspaceClient
 
             s = self.settings
             kwargs: dict[str, Any] = {}
-            if s.host:
-                kwargs["host"] = s.host
+            host = deployed_value(self.resource, "url") or s.host
+            if host:
+                kwargs["host"] = host
             if s.token is not None:
                 kwargs["token"] = s.token.get_secret_value()
                 kwargs["auth_type"] = "pat"
@@ -77,12 +83,21 @@ class DatabricksAdapter(ExecutorAdapter):
         return self._client
 
     # -- submit --------------------------------------------------------------------------
-    def build_task(self, entry_uri: str, spec_uri: str) -> SubmitTask:
-        """The one-task run: ``spark_python_task`` on a new job cluster or an existing one."""
+    @property
+    def cluster_id(self) -> str | None:
+        """The deployed cluster (record ``id``), else the configured existing cluster."""
+        return deployed_value(self.resource, "id") or self.settings.existing_cluster_id
+
+    def build_task(
+        self, entry_uri: str, spec_uri: str, artifact_uri: str | None = None
+    ) -> SubmitTask:
+        """The one-task run: ``spark_python_task`` on a new job cluster or an existing one,
+        with the code artifact as a ``whl`` library."""
         from databricks.sdk.service import compute, jobs
 
         s = self.settings
-        libraries = [
+        libraries = [compute.Library(whl=artifact_uri)] if artifact_uri else []
+        libraries += [
             compute.Library(pypi=compute.PythonPyPiLibrary(package=p)) for p in s.libraries
         ]
         task = jobs.SubmitTask(
@@ -90,8 +105,8 @@ class DatabricksAdapter(ExecutorAdapter):
             spark_python_task=jobs.SparkPythonTask(python_file=entry_uri, parameters=[spec_uri]),
             libraries=libraries or None,
         )
-        if s.existing_cluster_id:
-            task.existing_cluster_id = s.existing_cluster_id
+        if self.cluster_id:
+            task.existing_cluster_id = self.cluster_id
             return task
         autoscale = None
         if s.autoscale_min_workers is not None and s.autoscale_max_workers is not None:
@@ -112,7 +127,13 @@ class DatabricksAdapter(ExecutorAdapter):
         staged = stage_job(job, provider=self.provider, entry_uri=self.settings.entrypoint_uri)
         waiter = self.client.jobs.submit(
             run_name=staged.name,
-            tasks=[self.build_task(staged.entry_uri, staged.spec_uri)],
+            tasks=[
+                self.build_task(
+                    staged.entry_uri,
+                    staged.spec_uri,
+                    staged.spec.artifact.uri if staged.spec.artifact else None,
+                )
+            ],
             timeout_seconds=self.settings.timeout_seconds or None,
             idempotency_token=staged.spec.job_id[:64],
         )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar, Self
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
+from glacier.compiler.checks import check_requirement
 from glacier.errors import ConfigError
 from glacier.models import ExecutorConfig, ProviderConfig
 
@@ -19,6 +20,7 @@ class DatabricksConfig(ExecutorConfig):
     """
 
     engine: ClassVar[str] = "databricks"
+    existing_fields: ClassVar[tuple[str, ...]] = ("existing_cluster_id",)
 
     host: str | None = Field(default=None, description="Workspace URL.")
     token: SecretStr | None = None
@@ -42,6 +44,11 @@ class DatabricksConfig(ExecutorConfig):
         "uploaded next to each job in the staging bucket.",
     )
     spark_conf: dict[str, str] = Field(default_factory=dict, description="Job cluster conf.")
+
+    @field_validator("libraries")
+    @classmethod
+    def _libraries(cls, value: list[str]) -> list[str]:
+        return [check_requirement(v, "libraries entry") for v in value]
 
     @model_validator(mode="after")
     def _autoscale(self) -> Self:

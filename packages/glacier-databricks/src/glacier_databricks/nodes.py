@@ -37,7 +37,7 @@ CLOUD_NAMES = {"aws": "AWS", "azure": "Azure", "gcp": "GCP"}
 def cloud_of(node_type: str) -> str | None:
     """The cloud whose naming a node type follows, if recognisable."""
     for cloud, pattern in PATTERNS.items():
-        if pattern.match(node_type):
+        if pattern.fullmatch(node_type):
             return cloud
     return None
 

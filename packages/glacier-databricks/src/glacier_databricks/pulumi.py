@@ -20,13 +20,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from glacier.compiler.emitter import EngineEmitter
-from glacier.compiler.pyrender import Call, Expr
+from glacier.plugin import Call, EngineEmitter, Expr
 from glacier_databricks.config import DatabricksConfig
 
 if TYPE_CHECKING:
-    from glacier.compiler.ir import IRCompute
-    from glacier.compiler.program import ProgramWriter
+    from glacier.plugin import BucketHandle, IdentityHandle, IRCompute, ProgramWriter
 
 IMPORT = "import pulumi_databricks as databricks"
 REQUIREMENT = "pulumi-databricks>=1.100,<2"
@@ -39,8 +37,15 @@ class DatabricksEmitter(EngineEmitter):
 
     trusted_services: ClassVar[dict[str, str]] = {"aws": "ec2.amazonaws.com"}
 
-    def emit_executor_compute(self, executor: IRCompute, identity: str, out: ProgramWriter) -> None:
+    def executor_resource(
+        self,
+        executor: IRCompute,
+        handle: IdentityHandle,
+        staging: BucketHandle | None,
+        out: ProgramWriter,
+    ) -> None:
         """Provider, identity binding for the executor's cloud, and the cluster."""
+        identity = handle.var
         cfg = executor.config
         assert isinstance(cfg, DatabricksConfig)
         out.add_import(IMPORT)
@@ -71,9 +76,9 @@ class DatabricksEmitter(EngineEmitter):
     # -- pieces --------------------------------------------------------------------------
     def workspace_provider(self, cfg: DatabricksConfig, out: ProgramWriter) -> str:
         """One explicit ``databricks.Provider`` per (host, profile); never a token."""
-        key = f"databricks-provider:{cfg.host or ''}|{cfg.profile or ''}"
-        if not out.has_ref(key):
-            var = out.resource(
+
+        def emit() -> str:
+            return out.resource(
                 "databricks.Provider",
                 "databricks",
                 {"host": cfg.host, "profile": cfg.profile},
@@ -83,8 +88,8 @@ class DatabricksEmitter(EngineEmitter):
                 ),
                 var_hint="databricks_workspace",
             )
-            out.set_ref(key, var)
-        return out.ref(key)
+
+        return out.handles.once(("databricks-provider", cfg.host, cfg.profile), emit)
 
     def _aws_instance_profile(
         self, executor: IRCompute, role: str, provider: str, out: ProgramWriter
@@ -112,13 +117,11 @@ class DatabricksEmitter(EngineEmitter):
     def _azure_access_connector(
         self, executor: IRCompute, identity: str, provider: str, out: ProgramWriter
     ) -> str:
-        rg = out.ref(f"rg:{executor.provider.key}")
         connector = out.resource(
             "azure_native.databricks.AccessConnector",
             f"{executor.name}-connector",
             {
-                "resource_group_name": Expr(f"{rg}.name"),
-                "location": executor.provider.config.location,
+                **self.host.placement(executor.provider, out),
                 "identity": Call(
                     "azure_native.databricks.ManagedServiceIdentityArgs",
                     {

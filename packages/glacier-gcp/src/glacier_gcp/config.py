@@ -10,6 +10,7 @@ from typing import ClassVar, Literal, Self
 
 from pydantic import Field, field_validator
 
+from glacier.compiler.checks import check_include, check_requirement
 from glacier.models import (
     BucketConfig,
     ExecutorConfig,
@@ -104,6 +105,12 @@ class CloudFunctionConfig(ServerlessConfig):
     )
     vpc_connector: str | None = None
     requirements: list[str] = []
+    include: list[str] = Field(
+        default=[],
+        description="Globs of data files to pack with the handler's Python sources, relative "
+        "to the folder holding its top-level module (e.g. 'mypkg/models/*.onnx'). Dotfiles "
+        "and key/credential files are never packed.",
+    )
     url: str | None = Field(
         default=None,
         description="HTTPS trigger URL; default GLACIER_FUNCTION_URL_<NAME>, else "
@@ -113,11 +120,22 @@ class CloudFunctionConfig(ServerlessConfig):
         default=None, description="ID token audience (default: the URL without path)."
     )
 
+    @field_validator("requirements")
+    @classmethod
+    def _requirements(cls, value: list[str]) -> list[str]:
+        return [check_requirement(v, "requirements entry") for v in value]
+
+    @field_validator("include")
+    @classmethod
+    def _include(cls, value: list[str]) -> list[str]:
+        return [check_include(v, "include pattern") for v in value]
+
 
 class DataprocConfig(ExecutorConfig):
     """Dataproc settings: a cluster (default) or Dataproc Serverless batches."""
 
     engine: ClassVar[str] = "dataproc"
+    existing_fields: ClassVar[tuple[str, ...]] = ("cluster_name",)
 
     machine_type: str = "n2-standard-4"
     num_workers: int = Field(default=2, ge=0)

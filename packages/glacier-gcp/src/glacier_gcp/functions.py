@@ -1,5 +1,6 @@
 """CloudFunctionAdapter: ``Serverless.invoke`` as an HTTP POST to the function's HTTPS trigger
-with a Google-signed ID token (google-auth) for the function's URL."""
+with a Google-signed ID token (google-auth) for the function's URL. The URL: the deployment
+record's (``url``) for this resource, else the config's, the environment's, or the default."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from urllib.parse import urlparse
 
 from glacier.adapters.base import ServerlessAdapter
 from glacier.adapters.http import http_result
+from glacier.deploy.record import deployed_value
 from glacier.errors import FunctionInvocationError, NotSupportedError
 from glacier_gcp.config import CloudFunctionConfig, GcpConfig
 
@@ -43,7 +45,11 @@ class CloudFunctionAdapter(ServerlessAdapter):
     @property
     def url(self) -> str:
         name = self.resource.function_name
-        explicit = self.settings.url or os.environ.get(f"GLACIER_FUNCTION_URL_{env_suffix(name)}")
+        explicit = (
+            deployed_value(self.resource, "url")
+            or self.settings.url
+            or os.environ.get(f"GLACIER_FUNCTION_URL_{env_suffix(name)}")
+        )
         if explicit:
             return explicit
         return f"https://{self.gcp.region}-{self.gcp.project}.cloudfunctions.net/{name}"

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 
-_PART = re.compile(r"^[a-z0-9][a-z0-9_-]*[a-z0-9]$|^[a-z0-9]$")
+#: Whole-part pattern, used with ``fullmatch`` (``$`` would accept a trailing newline).
+_PART = re.compile(r"[a-z0-9][a-z0-9_-]*[a-z0-9]|[a-z0-9]")
 
 
 def validate_gcs_bucket_name(name: str) -> None:
     """Raise ValueError naming the broken rule."""
+    if not isinstance(name, str):
+        raise ValueError(f"GCS bucket names are strings, not {type(name).__name__}")
     limit = 222 if "." in name else 63
     if not 3 <= len(name) <= limit:
         raise ValueError(
@@ -19,7 +22,7 @@ def validate_gcs_bucket_name(name: str) -> None:
             "GCS bucket names use only lowercase letters, digits, '-', '_' and '.', and start "
             "and end with a letter or digit"
         )
-    if any(len(part) > 63 or not _PART.match(part) for part in name.split(".")):
+    if any(len(part) > 63 or not _PART.fullmatch(part) for part in name.split(".")):
         raise ValueError("each dot-separated part of a GCS bucket name is 1-63 valid characters")
     if name.startswith("goog") or "google" in name or "g00gle" in name:
         raise ValueError("GCS bucket names cannot start with 'goog' or contain 'google'")

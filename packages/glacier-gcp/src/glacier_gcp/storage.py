@@ -20,7 +20,7 @@ from glacier_gcp.config import GcpConfig
 from glacier_gcp.credentials import gcsfs_options
 
 if TYPE_CHECKING:
-    from fsspec import AbstractFileSystem
+    from fsspec import AbstractFileSystem  # type: ignore[import-untyped]
 
 
 class GcsBucketAdapter(ObjectStoreBucketAdapter):
@@ -41,7 +41,7 @@ class GcsBucketAdapter(ObjectStoreBucketAdapter):
 
     def filesystem(self) -> AbstractFileSystem:
         # The core class: gcsfs' experimental HNS subclass probes a gRPC API on every call.
-        from gcsfs.core import GCSFileSystem
+        from gcsfs.core import GCSFileSystem  # type: ignore[import-untyped]
 
         fs: AbstractFileSystem = GCSFileSystem(**gcsfs_options(self.config))
         return fs

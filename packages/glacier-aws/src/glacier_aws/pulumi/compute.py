@@ -4,7 +4,9 @@ Every function gets its code package (``build/<name>.zip``, see
 :mod:`glacier.compiler.package`), a CloudWatch log group with retention and a logs policy
 scoped to that log group. Every executor with a staging bucket gets read/write on exactly
 the staging prefix; Glue executors get the entry script uploaded to the staging bucket and a
-``glue.Job`` whose worker type, count, version and timeout come from :class:`GlueConfig`.
+``glue.Job`` whose worker type, count, version and timeout come from :class:`GlueConfig`,
+with a security configuration encrypting its logs and bookmarks
+(:mod:`glacier_aws.pulumi.glue_security`).
 """
 
 from __future__ import annotations
@@ -12,14 +14,26 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from glacier._version import __version__
-from glacier.compiler.emitter import STAGING_PREFIX
-from glacier.compiler.ir import IRBucket, IRCompute
-from glacier.compiler.package import BuildFile, loader_lines, make_package, safe_name
-from glacier.compiler.program import ProgramWriter
-from glacier.compiler.pyrender import Call, Expr, py_comment
+from glacier.plugin import (
+    STAGING_PREFIX,
+    BucketHandle,
+    BuildFile,
+    Call,
+    CompilerError,
+    Expr,
+    IdentityHandle,
+    IRCompute,
+    ProgramWriter,
+    __version__,
+    entrypoint_source,
+    loader_lines,
+    make_package,
+    py_comment,
+    safe_name,
+)
 from glacier_aws.config import GlueConfig, LambdaConfig
 from glacier_aws.pulumi import policy
+from glacier_aws.pulumi.glue_security import emit_glue_encryption
 
 if TYPE_CHECKING:
     from glacier_aws.pulumi.emitter import AwsEmitter
@@ -31,6 +45,10 @@ LAMBDA_HANDLER = "glacier_handler.handler"
 VPC_ACCESS_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaENIManagementAccess"
 ENTRY_KEY = f"{STAGING_PREFIX}_entrypoint/glacier_entrypoint.py"
 GLUE_LOG_RETENTION_DAYS = 30
+#: CloudWatch log group names (their ARNs reach IAM policies: no wildcards can slip in).
+_LOG_GROUP = re.compile(r"[.\-_/#A-Za-z0-9]{1,512}")
+#: Lambda function names Glacier creates.
+_LAMBDA_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def lambda_wrapper(handler_ref: str) -> str:
@@ -77,6 +95,16 @@ def logs_policy(log_group: str, stream_prefix: str = "") -> Call:
     )
 
 
+def check_log_group(compute: IRCompute, name: str) -> None:
+    """Refuse a log group name CloudWatch would refuse (its ARN reaches IAM policies)."""
+    if not _LOG_GROUP.fullmatch(name):
+        raise CompilerError(
+            f"{compute.kind.capitalize()} {compute.name!r} would log to {name[:120]!r}, which "
+            "is not a CloudWatch log group name (letters, digits, '.', '-', '_', '/', '#'); "
+            "rename it."
+        )
+
+
 def _log_group(
     compute: IRCompute,
     role: str,
@@ -84,12 +112,20 @@ def _log_group(
     retention: int,
     out: ProgramWriter,
     stream_prefix: str = "",
+    kms_key: str | None = None,
 ) -> tuple[str, str]:
+    check_log_group(compute, name)
     group = out.resource(
         "aws.cloudwatch.LogGroup",
         f"{compute.name}-logs",
-        {"name": name, "retention_in_days": retention, "tags": compute.tags or None},
-        comment=f"Log group of {compute.kind} {compute.name!r} ({retention} days retention)",
+        {
+            "name": name,
+            "retention_in_days": retention,
+            "kms_key_id": Expr(f"{kms_key}.arn") if kms_key else None,
+            "tags": compute.tags or None,
+        },
+        comment=f"Log group of {compute.kind} {compute.name!r} ({retention} days retention"
+        + (", KMS-encrypted)" if kms_key else ")"),
         provider=compute.provider,
         var_hint=f"{compute.name}_log_group",
     )
@@ -105,8 +141,11 @@ def _log_group(
 
 
 # -- functions -----------------------------------------------------------------------------
-def emit_function(emitter: AwsEmitter, function: IRCompute, role: str, out: ProgramWriter) -> None:
+def emit_function(
+    emitter: AwsEmitter, function: IRCompute, identity: IdentityHandle, out: ProgramWriter
+) -> None:
     """Lambda function + log group + logs policy; the code package is added to the build."""
+    role = identity.var
     cfg = function.config if isinstance(function.config, LambdaConfig) else LambdaConfig()
     resource = function.resource
     spec = make_package(
@@ -114,9 +153,15 @@ def emit_function(emitter: AwsEmitter, function: IRCompute, role: str, out: Prog
         resource.handler_ref,
         cfg.requirements,
         files=[(LAMBDA_ENTRY, lambda_wrapper(resource.handler_ref))],
+        include=cfg.include,
     )
-    emitter.ir.build.packages.append(spec)
+    emitter.ir.build.add_package(spec)
     fn_name = resource.function_name
+    if not _LAMBDA_NAME.fullmatch(str(fn_name)):
+        raise CompilerError(
+            f"Function {function.name!r}: {str(fn_name)[:80]!r} is not a Lambda function name "
+            "(1-64 letters, digits, '-' or '_'); pass another function_name."
+        )
     group, logs = _log_group(function, role, f"/aws/lambda/{fn_name}", cfg.log_retention_days, out)
     deps = [group, logs]
     if cfg.vpc is not None:
@@ -186,70 +231,36 @@ def default_staging_name(pipeline: str, executor: str) -> str:
     return re.sub(r"-+", "-", raw).strip("-")[:63].rstrip("-")
 
 
-def emit_staging_access(
-    emitter: AwsEmitter, executor: IRCompute, role: str, bucket: IRBucket, out: ProgramWriter
-) -> str:
-    """Read and write on exactly ``<staging bucket>/_glacier/jobs/*`` (job packages, inputs,
-    results), in its own policy next to the task grants."""
-    bucket_var = out.ref(f"bucket:{bucket.key}")
-    statements: list[dict[str, Any]] = []
-    for mode in ("read", "write"):
-        sid = f"Staging{mode.title()}"
-        statements += policy.bucket_grant(bucket_var, STAGING_PREFIX, mode, sid)
-        if out.has_ref(f"kms:{bucket.key}"):
-            key: Any = Expr(out.ref(f"kms:{bucket.key}") + ".arn")
-            statements.append(policy.kms_grant(key, mode, f"{sid}Key"))
-    return out.resource(
-        "aws.iam.RolePolicy",
-        f"{executor.name}-staging",
-        {"role": Expr(f"{role}.id"), "policy": policy.document(statements)},
-        comment=f"Staging of {executor.name!r}: read/write {bucket.bucket_name}/{STAGING_PREFIX}*",
-        provider=executor.provider,
-        var_hint=f"{executor.name}_staging_policy",
-    )
-
-
-def emit_executor(emitter: AwsEmitter, executor: IRCompute, role: str, out: ProgramWriter) -> None:
-    """Staging access for every engine; the Glue job for Glue executors."""
-    cfg = executor.config
-    if isinstance(cfg, GlueConfig):
-        emit_glue(emitter, executor, role, cfg, out)
-        return
-    staging = emitter.staging_bucket(executor, out)
-    if staging is not None:
-        emit_staging_access(emitter, executor, role, staging, out)
-
-
 def emit_glue(
-    emitter: AwsEmitter, executor: IRCompute, role: str, cfg: GlueConfig, out: ProgramWriter
+    executor: IRCompute,
+    identity: IdentityHandle,
+    staging: BucketHandle | None,
+    cfg: GlueConfig,
+    out: ProgramWriter,
 ) -> None:
     """Entry script in the staging bucket, log group, and the ``glue.Job`` (unless
     ``job_name`` names an existing job, which is then only granted access)."""
-    default = (
-        None if cfg.entrypoint_uri else default_staging_name(emitter.ir.pipeline, executor.name)
-    )
-    staging = emitter.staging_bucket(executor, out, default=default)
+    role = identity.var
     deps: list[str] = []
     if staging is not None:
-        deps.append(emit_staging_access(emitter, executor, role, staging, out))
-        out.export(
-            f"executor {executor.name} staging bucket",
-            Expr(f"{out.ref(f'bucket:{staging.key}')}.bucket"),
-        )
+        out.export(f"executor {executor.name} staging bucket", Expr(f"{staging.var}.bucket"))
     if cfg.job_name:
         return
     script: Any = cfg.entrypoint_uri
     if script is None:
-        assert staging is not None
-        entry = _upload_entry(emitter, executor, staging, out)
+        assert staging is not None  # default_staging() gives Glue a staging bucket
+        entry = _upload_entry(executor, staging, out)
         script = Call(
             "pulumi.Output.concat",
             args=("s3://", Expr(f"{entry}.bucket"), "/", Expr(f"{entry}.key")),
         )
         deps.append(entry)
     job_name = f"glacier-{executor.name}"
+    log_name = f"/aws-glue/jobs/{job_name}"
+    check_log_group(executor, log_name)
+    key, security, key_grant = emit_glue_encryption(executor, role, log_name, out)
     group, logs = _log_group(
-        executor, role, f"/aws-glue/jobs/{job_name}", GLUE_LOG_RETENTION_DAYS, out, "jr_"
+        executor, role, log_name, GLUE_LOG_RETENTION_DAYS, out, "jr_", kms_key=key
     )
     arguments: dict[str, str] = {
         "--job-language": "python",
@@ -274,36 +285,34 @@ def emit_glue(
             "timeout": cfg.timeout_minutes,
             "max_retries": cfg.max_retries,
             "default_arguments": arguments,
+            "security_configuration": Expr(f"{security}.name"),
             "tags": executor.tags or None,
         },
         comment=[
             f"Glacier executor {executor.name!r}: Glue job {job_name!r} running Glacier's "
             "entry script as its own role",
             f"{cfg.num_workers} x {cfg.worker_type}, Glue {cfg.glue_version}, "
-            f"timeout {cfg.timeout_minutes} min",
+            f"timeout {cfg.timeout_minutes} min, logs and bookmarks encrypted",
         ],
         provider=executor.provider,
-        depends_on=[*deps, group, logs],
+        depends_on=[*deps, group, logs, key_grant],
         var_hint=f"{executor.name}_job",
     )
     out.export(f"executor {executor.name} glue job", Expr(f"{var}.name"))
 
 
-def _upload_entry(
-    emitter: AwsEmitter, executor: IRCompute, staging: IRBucket, out: ProgramWriter
-) -> str:
+def _upload_entry(executor: IRCompute, staging: BucketHandle, out: ProgramWriter) -> str:
     """Upload ``build/<executor>/glacier_entrypoint.py`` to the staging bucket (the key the
     Glue adapter uses); returns the object's variable."""
-    from glacier.spark.package import entrypoint_source
-
     path = f"build/{safe_name(executor.name)}/glacier_entrypoint.py"
-    emitter.ir.build.files.append(BuildFile(path, entrypoint_source()))
-    bucket_var = out.ref(f"bucket:{staging.key}")
+    out.ir.build.files.append(
+        BuildFile(path, entrypoint_source(), owner=f"executor {executor.name!r}")
+    )
     return out.resource(
         "aws.s3.BucketObjectv2",
         f"{executor.name}-entrypoint",
         {
-            "bucket": Expr(f"{bucket_var}.bucket"),
+            "bucket": Expr(f"{staging.var}.bucket"),
             "key": ENTRY_KEY,
             "source": Call("pulumi.FileAsset", args=(path,)),
             "content_type": "text/x-python",

@@ -1,16 +1,39 @@
-"""``AwsEmitter``: renders AWS providers, S3 buckets and IAM identities (pulumi-aws 7)."""
+"""``AwsEmitter``: the AWS steps of Glacier's emitter template (pulumi-aws 7).
+
+Providers, S3 buckets (:mod:`.storage`, :mod:`.replication`), IAM roles and policies
+(:mod:`.policy`), Lambda functions and Glue jobs (:mod:`.compute`). Generates code as text;
+never imports Pulumi.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from glacier.compiler.emitter import PulumiEmitter
-from glacier.compiler.ir import IRBucket, IRCompute, IRProvider
-from glacier.compiler.program import HookTarget, ProgramWriter
-from glacier.compiler.pyrender import Call, Expr
-from glacier_aws.config import AwsConfig
-from glacier_aws.pulumi import compute as aws_compute
-from glacier_aws.pulumi import policy, storage
+from glacier.plugin import (
+    BucketGrant,
+    BucketHandle,
+    Call,
+    EncryptionConfig,
+    Expr,
+    HookTarget,
+    IdentityHandle,
+    IRBucket,
+    IRCompute,
+    IRProvider,
+    KeyHandle,
+    MergeRule,
+    ObjectLockConfig,
+    ProgramWriter,
+    PulumiEmitter,
+    ReplicationConfig,
+    TierRule,
+    any_true,
+    one_of,
+    strongest,
+)
+from glacier_aws.config import AwsConfig, GlueConfig, S3Config
+from glacier_aws.pulumi import compute, policy, replication, storage
 
 #: Services that assume an executor's role, by engine (other engines ask their own emitter).
 ENGINE_SERVICES = {"glue": "glue.amazonaws.com"}
@@ -23,11 +46,23 @@ class AwsEmitter(PulumiEmitter):
     label: ClassVar[str] = "AWS"
     imports: ClassVar[tuple[str, ...]] = ("import pulumi_aws as aws",)
     requirements: ClassVar[tuple[str, ...]] = ("pulumi-aws>=7.0,<8",)
+    bucket_merge_rules: ClassVar[dict[str, MergeRule]] = {
+        "versioning": any_true,
+        "encryption": strongest(["AES256", "aws:kms", "aws:kms:dsse"]),
+        "kms_key_id": one_of,
+        "public_access_block": any_true,
+        "enforce_tls": any_true,
+        "cors": one_of,
+    }
+    bucket_per_path_fields: ClassVar[tuple[str, ...]] = ("lifecycle_rules",)
 
-    def emit_provider(self, provider: IRProvider, out: ProgramWriter) -> None:
-        self._provider(provider.key, provider.config, out, f"Glacier provider {provider.key}")
+    @classmethod
+    def scope_bucket_config(cls, config: Any, path: str) -> Any:
+        return storage.scope_lifecycle(config, path)
 
-    def _provider(self, key: str, config: AwsConfig, out: ProgramWriter, comment: str) -> str:
+    # -- providers -------------------------------------------------------------------------
+    def provider_resource(self, provider: IRProvider, out: ProgramWriter, comment: str) -> str:
+        config = aws_config(provider)
         args: dict[str, Any] = {
             "region": config.region,
             "allowed_account_ids": [config.account_id] if config.account_id else None,
@@ -38,26 +73,59 @@ class AwsEmitter(PulumiEmitter):
         if config.endpoint_url:
             args["endpoints"] = [Call("aws.ProviderEndpointArgs", {"s3": config.endpoint_url})]
             args["s3_use_path_style"] = True
-        var = out.resource(
-            "aws.Provider", key, args, comment=f"{comment}: AWS {config.region}", var_hint=key
+        return out.resource(
+            "aws.Provider",
+            provider.key,
+            args,
+            comment=f"{comment}: AWS {config.region}",
+            var_hint=provider.key,
         )
-        out.set_ref(key, var)
-        return var
 
-    def provider_for(self, config: AwsConfig, out: ProgramWriter) -> IRProvider:
-        """The provider instance for ``config``: an existing one, or a new one."""
-        for provider in self.ir.providers:
-            if provider.config == config:
-                return provider
-        provider = IRProvider(self.provider_key(config), config)
-        if not out.has_ref(provider.key):
-            self._provider(provider.key, config, out, "Provider for replication")
-        return provider
+    # -- buckets ---------------------------------------------------------------------------
+    def bucket_key(
+        self, bucket: IRBucket, encryption: EncryptionConfig, out: ProgramWriter
+    ) -> KeyHandle:
+        return storage.emit_key(bucket.bucket_name, bucket.provider, bucket.tags, encryption, out)
 
-    def emit_bucket(self, bucket: IRBucket, out: ProgramWriter) -> None:
-        storage.emit_bucket(self, bucket, out)
+    def bucket_resource(
+        self, bucket: IRBucket, key: KeyHandle | None, out: ProgramWriter
+    ) -> BucketHandle:
+        return storage.emit_bucket(bucket, key, out)
 
-    def emit_identity(self, compute: IRCompute, out: ProgramWriter) -> str:
+    def versioning_reason(self, bucket: IRBucket) -> str | None:
+        return storage.versioning_reason(s3_config(bucket), bucket.advanced)
+
+    def bucket_versioning(self, handle: BucketHandle, reason: str, out: ProgramWriter) -> str:
+        return storage.emit_versioning(
+            handle.bucket.bucket_name, handle.var, handle.provider, reason, out
+        )
+
+    def bucket_lifecycle(
+        self, handle: BucketHandle, tiers: Sequence[TierRule], out: ProgramWriter
+    ) -> None:
+        storage.emit_lifecycle(handle, s3_config(handle.bucket), tiers, out)
+
+    def bucket_lock(self, handle: BucketHandle, lock: ObjectLockConfig, out: ProgramWriter) -> None:
+        storage.emit_lock(handle, lock, out)
+
+    def bucket_replication(
+        self, handle: BucketHandle, rep: ReplicationConfig, out: ProgramWriter
+    ) -> None:
+        replication.emit_replication(self, handle, rep, out)
+
+    def bucket_extras(self, handle: BucketHandle, out: ProgramWriter) -> None:
+        storage.emit_cors(handle, s3_config(handle.bucket), out)
+
+    def existing_bucket(self, bucket: IRBucket, out: ProgramWriter) -> BucketHandle:
+        return storage.reference_bucket(bucket, out)
+
+    def bucket_outputs(self, handle: BucketHandle, out: ProgramWriter) -> None:
+        out.export(
+            f"{handle.provider.key}/{handle.bucket.bucket_name}", Expr(f"{handle.var}.bucket")
+        )
+
+    # -- identities ------------------------------------------------------------------------
+    def identity_resource(self, compute: IRCompute, out: ProgramWriter) -> IdentityHandle:
         service = self._trusted_service(compute)
         role = out.resource(
             "aws.iam.Role",
@@ -72,39 +140,41 @@ class AwsEmitter(PulumiEmitter):
             var_hint=f"{compute.name}_role",
             target=HookTarget((compute.name,), compute.provider, compute.tags),
         )
-        out.set_ref(f"identity:{compute.name}", role)
-        statements: list[dict[str, Any]] = []
-        for n, grant in enumerate(compute.grants, start=1):
-            bucket = self.ir.bucket(grant.bucket)
-            self.check_same_cloud(compute, bucket)
-            bucket_var = out.ref(f"bucket:{bucket.key}")
-            sid = f"{grant.mode.title()}{n}"
-            statements += policy.bucket_grant(bucket_var, grant.prefix, grant.mode, sid)
-            if out.has_ref(f"kms:{bucket.key}"):
-                key: Any = Expr(out.ref(f"kms:{bucket.key}") + ".arn")
-                statements.append(policy.kms_grant(key, grant.mode, f"{sid}Key"))
-        if statements:
-            out.resource(
-                "aws.iam.RolePolicy",
-                f"{compute.name}-access",
-                {"role": Expr(f"{role}.id"), "policy": policy.document(statements)},
-                comment=[
-                    f"Least-privilege access of {compute.name!r} derived from the DAG:",
-                    *(
-                        f"  {g.mode} {self.ir.bucket(g.bucket).bucket_name}/{g.prefix}*"
-                        for g in compute.grants
-                    ),
-                ],
-                provider=compute.provider,
-            )
         out.export(f"{compute.kind} {compute.name} role", Expr(f"{role}.arn"))
-        return role
+        return IdentityHandle(role, compute)
 
-    def emit_function_compute(self, function: IRCompute, identity: str, out: ProgramWriter) -> None:
-        aws_compute.emit_function(self, function, identity, out)
-
-    def emit_executor_compute(self, executor: IRCompute, identity: str, out: ProgramWriter) -> None:
-        aws_compute.emit_executor(self, executor, identity, out)
+    def grant_access(
+        self,
+        identity: IdentityHandle,
+        grants: Sequence[BucketGrant],
+        purpose: str,
+        out: ProgramWriter,
+    ) -> list[str]:
+        """One inline policy per purpose: object actions on each grant's prefix, listing
+        limited to it, and use of the bucket's KMS key."""
+        compute = identity.compute
+        statements: list[dict[str, Any]] = []
+        for n, grant in enumerate(grants, start=1):
+            # Read1, Write2, ... for the DAG's grants; StagingRead, StagingWrite for staging
+            sid = (
+                f"{grant.mode.title()}{n}"
+                if purpose == "access"
+                else f"{purpose.title()}{grant.mode.title()}"
+            )
+            statements += policy.bucket_grant(grant.bucket.var, grant.prefix, grant.mode, sid)
+            if grant.bucket.key is not None:
+                statements.append(policy.kms_grant(grant.bucket.key.ref, grant.mode, f"{sid}Key"))
+        described = [f"  {g.mode} {g.bucket.bucket.bucket_name}/{g.prefix}*" for g in grants]
+        why = "derived from the DAG" if purpose == "access" else "(job packages, inputs, results)"
+        var = out.resource(
+            "aws.iam.RolePolicy",
+            f"{compute.name}-{purpose}",
+            {"role": Expr(f"{identity.var}.id"), "policy": policy.document(statements)},
+            comment=[f"Least-privilege {purpose} of {compute.name!r} {why}:", *described],
+            provider=compute.provider,
+            var_hint=f"{compute.name}_{purpose}_policy",
+        )
+        return [var]
 
     def _trusted_service(self, compute: IRCompute) -> str:
         if compute.kind == "function":
@@ -121,3 +191,41 @@ class AwsEmitter(PulumiEmitter):
                 "PulumiCustomization hook",
             )
         return service
+
+    # -- functions and executors -----------------------------------------------------------
+    def function_resource(
+        self, function: IRCompute, identity: IdentityHandle, out: ProgramWriter
+    ) -> None:
+        compute.emit_function(self, function, identity, out)
+
+    def default_staging(self, executor: IRCompute) -> str | None:
+        cfg = executor.config
+        if isinstance(cfg, GlueConfig) and not cfg.entrypoint_uri:
+            return compute.default_staging_name(self.ir.pipeline, executor.name)
+        return None
+
+    def executor_resource(
+        self,
+        executor: IRCompute,
+        identity: IdentityHandle,
+        staging: BucketHandle | None,
+        out: ProgramWriter,
+    ) -> None:
+        if not isinstance(executor.config, GlueConfig):
+            super().executor_resource(executor, identity, staging, out)
+            return
+        compute.emit_glue(executor, identity, staging, executor.config, out)
+
+
+def aws_config(provider: IRProvider) -> AwsConfig:
+    """The provider's config, as the AwsConfig it must be for this emitter."""
+    config = provider.config
+    if not isinstance(config, AwsConfig):  # pragma: no cover - the registry routes by type
+        raise TypeError(f"AwsEmitter got a provider with {type(config).__name__}")
+    return config
+
+
+def s3_config(bucket: IRBucket) -> S3Config:
+    """The bucket's S3Config (defaults when none was given)."""
+    config = bucket.config
+    return config if isinstance(config, S3Config) else S3Config()

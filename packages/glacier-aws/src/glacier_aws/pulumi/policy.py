@@ -1,19 +1,39 @@
 """IAM policy documents as Pulumi expressions (``pulumi.Output.json_dumps`` of a dict).
 
 Grants are exact: object actions on ``<bucket-arn>/<prefix>*``, ``s3:ListBucket`` on the
-bucket ARN limited to the prefix by condition; never ``*`` or ``s3:*`` in an Allow.
+bucket ARN limited to the prefix by condition; never ``*`` or ``s3:*`` in an Allow. Every
+user-supplied prefix goes through :func:`iam_escape`, so the only live wildcard of a grant is
+the trailing ``*`` Glacier adds.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from glacier.compiler.pyrender import Call, Expr
+from glacier.plugin import Call, CompilerError, Expr
 
 READ_ACTIONS = ["s3:GetObject"]
 WRITE_ACTIONS = ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:PutObject"]
 KMS_READ = ["kms:Decrypt"]
 KMS_WRITE = ["kms:Decrypt", "kms:GenerateDataKey"]
+
+
+#: Characters IAM reads as wildcards (``*``, ``?``) or as the start of a policy variable
+#: (``$``, e.g. ``${aws:username}``).
+_IAM_SPECIAL = re.compile(r"[$*?]")
+
+
+def iam_escape(text: str) -> str:
+    """``text`` as a literal inside an IAM ARN or a string condition: ``*`` -> ``${*}``,
+    ``?`` -> ``${?}``, ``$`` -> ``${$}`` (IAM's special-character policy variables). Control
+    characters cannot be expressed and are refused."""
+    if any(not ch.isprintable() for ch in text):
+        raise CompilerError(
+            f"Path {text[:80]!r} contains a control character, which an IAM policy cannot "
+            "express; rename the path."
+        )
+    return _IAM_SPECIAL.sub(lambda m: "${" + m.group() + "}", text)
 
 
 def document(statements: list[dict[str, Any]]) -> Call:
@@ -24,8 +44,9 @@ def document(statements: list[dict[str, Any]]) -> Call:
 
 
 def objects_arn(bucket_var: str, prefix: str) -> Call:
-    """``<bucket>.arn + "/<prefix>*"``: objects under a prefix (never the bare ``*``)."""
-    return Call("pulumi.Output.concat", args=(Expr(f"{bucket_var}.arn"), f"/{prefix}*"))
+    """``<bucket>.arn + "/<prefix>*"``: objects under a prefix (never the bare ``*``); the
+    prefix is escaped, so only the trailing ``*`` matches anything."""
+    return Call("pulumi.Output.concat", args=(Expr(f"{bucket_var}.arn"), f"/{iam_escape(prefix)}*"))
 
 
 def assume_role(service: str) -> Call:
@@ -59,7 +80,7 @@ def bucket_grant(bucket_var: str, prefix: str, mode: str, sid: str) -> list[dict
                 "Effect": "Allow",
                 "Action": ["s3:ListBucket"],
                 "Resource": Expr(f"{bucket_var}.arn"),
-                "Condition": {"StringLike": {"s3:prefix": [f"{prefix}*"]}},
+                "Condition": {"StringLike": {"s3:prefix": [f"{iam_escape(prefix)}*"]}},
             }
         )
     return statements

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from glacier.compiler.ir import IRBucket
-from glacier.compiler.program import ProgramWriter
-from glacier.compiler.pyrender import Call, Expr
+from glacier.plugin import BucketHandle, Call, Expr, ProgramWriter, ReplicationConfig
 from glacier_aws.config import S3Config
 from glacier_aws.pulumi import policy
-from glacier_aws.pulumi.storage import S3, emit_secure_defaults, emit_versioning
+from glacier_aws.pulumi.storage import (
+    S3,
+    checked_bucket_name,
+    emit_secure_defaults,
+    emit_versioning,
+)
 from glacier_aws.pulumi.tiers import s3_class
 
 if TYPE_CHECKING:
@@ -17,20 +20,18 @@ if TYPE_CHECKING:
 
 
 def emit_replication(
-    emitter: AwsEmitter,
-    bucket: IRBucket,
-    source: str,
-    source_key: Expr | None,
-    source_versioning: str | None,
-    out: ProgramWriter,
+    emitter: AwsEmitter, handle: BucketHandle, rep: ReplicationConfig, out: ProgramWriter
 ) -> None:
     """Everything replication needs: versioning on both buckets, the destination bucket in
     its region (own provider), a role S3 assumes with exactly the replication actions, and
     the replication configuration (KMS-encrypted objects included when a key is used)."""
-    rep = bucket.advanced.replication
+    bucket = handle.bucket
+    source = handle.var
+    source_key = handle.key.ref if handle.key and handle.key.var else None
+    source_versioning = handle.versioning
     config = bucket.provider.config.model_copy(update={"region": rep.destination_region})
-    dest_provider = emitter.provider_for(config, out)
-    dest_name = rep.destination_bucket
+    dest_provider = emitter.ensure_provider(config, out, "Provider for replication")
+    dest_name = checked_bucket_name(rep.destination_bucket)
     origin = f"Replica of S3 bucket {bucket.bucket_name!r} (advanced_config.replication)"
     dest = out.resource(
         S3 + "Bucket",
@@ -40,17 +41,23 @@ def emit_replication(
         provider=dest_provider,
         var_hint=dest_name,
     )
-    dest_cfg = S3Config(versioning=True)
-    replica_key = emit_secure_defaults(
-        emitter,
+    dest_key = None
+    if source_key is not None and bucket.advanced and bucket.advanced.custom_encryption:
+        from glacier_aws.pulumi.storage import emit_key
+
+        dest_key = emit_key(
+            dest_name, dest_provider, bucket.tags, bucket.advanced.custom_encryption, out
+        )
+    replica = emit_secure_defaults(
         dest_name,
         dest,
-        bucket,
-        dest_cfg,
-        bucket.advanced if source_key is not None else None,
+        dest_provider,
+        S3Config(versioning=True),
+        bucket.advanced if dest_key is not None else None,
+        dest_key,
         out,
-        provider=dest_provider,
     )
+    replica_key = replica.ref if replica is not None else None
     dest_versioning = emit_versioning(
         dest_name, dest, dest_provider, "required by replication", out
     )

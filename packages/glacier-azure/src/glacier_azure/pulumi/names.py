@@ -27,6 +27,14 @@ def account_name(explicit: str | None, *seed: str) -> str:
     return f"gl{words}{short_hash(*seed)}"[:24]
 
 
+def derived_account_name(default: str, *settings: str) -> str:
+    """The name of an account that holds containers with other account-level settings than
+    the provider's default account ``default``: its first 16 characters and a hash of
+    ``settings`` (the settings that differ from the defaults). Depends on nothing else, so
+    adding a container never renames an account."""
+    return f"{default[:16]}{short_hash(default, *settings)}"
+
+
 def vault_name(account: str) -> str:
     """A Key Vault name (3-24 alphanumerics and hyphens, starting with a letter)."""
     return f"kv-{account}"[:24].rstrip("-")

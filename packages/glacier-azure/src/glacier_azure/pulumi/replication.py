@@ -2,109 +2,115 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from glacier.compiler.ir import IRBucket
-from glacier.compiler.program import ProgramWriter
-from glacier.compiler.pyrender import Call, Expr
-from glacier_azure.config import BlobConfig
+from glacier.plugin import (
+    Call,
+    Expr,
+    IRGraph,
+    IRProvider,
+    ProgramWriter,
+    ReplicationConfig,
+)
+from glacier_azure.config import AzureConfig
+from glacier_azure.pulumi.accounts import ST, ContainerHandle, storage_account
+from glacier_azure.pulumi.grouping import AccountSettings
 from glacier_azure.pulumi.names import account_name
-from glacier_azure.pulumi.storage import ST, access_tier, emit_account
+from glacier_azure.pulumi.provider import azure_config
+from glacier_azure.pulumi.storage import access_tier
 
-if TYPE_CHECKING:
-    from glacier_azure.pulumi.emitter import AzureEmitter
+
+def replica_config(source: AzureConfig, location: str) -> AzureConfig:
+    """The provider config of the replica: ``source`` in ``location``, with its own
+    resource group (``<group>-<location>``) and no named storage account."""
+    group = source.resource_group
+    return source.model_copy(
+        update={
+            "location": location,
+            "storage_account": None,
+            "resource_group": f"{group}-{location}" if group else None,
+        }
+    )
 
 
 def emit_replication(
-    emitter: AzureEmitter,
-    bucket: IRBucket,
-    account: str,
-    container: str,
-    cfg: BlobConfig,
+    ir: IRGraph,
+    handle: ContainerHandle,
+    rep: ReplicationConfig,
+    destination: IRProvider,
     out: ProgramWriter,
 ) -> None:
     """Destination account + container in the destination region and an object replication
-    policy on both accounts (versioning and change feed are turned on where required)."""
-    rep = bucket.advanced.replication
-    if cfg.hierarchical_namespace:
-        raise emitter.unsupported(
-            f"Replication of bucket {bucket.bucket_name!r} to {rep.destination_bucket!r}",
-            "BlobConfig(hierarchical_namespace=False) for object replication, or "
-            "BlobConfig(replication='GRS' or 'RAGRS') for a geo-redundant copy in the paired "
-            "region",
-            "Azure object replication is not available on accounts with a hierarchical "
-            "namespace (ADLS Gen2)",
-        )
-    dest_provider = emitter.provider_for(rep.destination_region, bucket.provider, out)
-    dest_account_name = account_name(
-        None, rep.destination_bucket, dest_provider.key, bucket.bucket_name
-    )
-    dest_cfg = BlobConfig(
-        hierarchical_namespace=False, versioning=True, replication=cfg.replication
-    )
-    tier = (
-        access_tier(emitter, rep.storage_class, bucket.bucket_name) if rep.storage_class else None
-    )
-    encryption = bucket.advanced.custom_encryption
-    dest_account = emit_account(
-        emitter,
-        dest_provider,
-        out,
-        name=dest_account_name,
-        cfg=dest_cfg,
-        encryption=encryption,
-        versioning=True,
+    policy on both accounts. The source account has versioning and change feed and a flat
+    namespace (its settings group asks for them, see :mod:`.accounts`); the replica account
+    gets versioning, the source's redundancy and key settings, and the access tier of
+    ``rep.storage_class``."""
+    bucket = handle.bucket
+    source = handle.account
+    tier = access_tier(rep.storage_class, bucket.bucket_name) if rep.storage_class else "Hot"
+    settings = AccountSettings(
+        redundancy=source.settings.redundancy,
         access_tier=tier,
-        comment=f"Replica account for {bucket.bucket_name!r} in {rep.destination_region}",
+        hierarchical_namespace=False,
+        versioning=True,
+        change_feed=True,
+        encryption=source.settings.encryption,
+        allow_shared_key_access=source.settings.allow_shared_key_access,
+        allowed_ip_ranges=source.settings.allowed_ip_ranges,
     )
-    dest_rg = emitter.resource_group(dest_provider, out)
-    dest_container = out.resource(
+    replica = storage_account(
+        ir,
+        account_name(None, rep.destination_bucket, destination.key, bucket.bucket_name),
+        destination,
+        settings,
+        f"Replica account for {bucket.bucket_name!r} in {azure_config(destination).location}",
+        out,
+    )
+    container = out.resource(
         ST + "BlobContainer",
         rep.destination_bucket,
         {
             "container_name": rep.destination_bucket,
-            "account_name": Expr(f"{dest_account}.name"),
-            "resource_group_name": Expr(f"{dest_rg}.name"),
+            **replica.scoped(),
             "public_access": "None",
         },
         comment=f"Replica container of {bucket.bucket_name!r} (advanced_config.replication)",
-        provider=dest_provider,
+        provider=destination,
         var_hint=f"{rep.destination_bucket}_container",
     )
-    source_rg = emitter.resource_group(bucket.provider, out)
-    dest_policy = out.resource(
+    services = [s for s in (source.blob_service, replica.blob_service) if s]
+    policy = out.resource(
         ST + "ObjectReplicationPolicy",
         f"{bucket.bucket_name}-replication-destination",
         {
-            "account_name": Expr(f"{dest_account}.name"),
-            "resource_group_name": Expr(f"{dest_rg}.name"),
+            **replica.scoped(),
             "object_replication_policy_id": "default",
-            "source_account": Expr(f"{account}.id"),
-            "destination_account": Expr(f"{dest_account}.id"),
+            "source_account": Expr(f"{source.var}.id"),
+            "destination_account": Expr(f"{replica.var}.id"),
             "rules": [
                 Call(
                     ST + "ObjectReplicationPolicyRuleArgs",
                     {
-                        "source_container": Expr(f"{container}.name"),
-                        "destination_container": Expr(f"{dest_container}.name"),
+                        "source_container": Expr(f"{handle.var}.name"),
+                        "destination_container": Expr(f"{container}.name"),
                     },
                 )
             ],
         },
-        comment="Object replication, destination side (created first; it assigns the ids)",
-        provider=dest_provider,
+        comment="Object replication, destination side (created first; it assigns the ids), "
+        "once versioning and change feed are on",
+        provider=destination,
+        depends_on=services,
     )
     out.resource(
         ST + "ObjectReplicationPolicy",
         f"{bucket.bucket_name}-replication-source",
         {
-            "account_name": Expr(f"{account}.name"),
-            "resource_group_name": Expr(f"{source_rg}.name"),
-            "object_replication_policy_id": Expr(f"{dest_policy}.policy_id"),
-            "source_account": Expr(f"{account}.id"),
-            "destination_account": Expr(f"{dest_account}.id"),
-            "rules": Expr(f"{dest_policy}.rules"),
+            **source.scoped(),
+            "object_replication_policy_id": Expr(f"{policy}.policy_id"),
+            "source_account": Expr(f"{source.var}.id"),
+            "destination_account": Expr(f"{replica.var}.id"),
+            "rules": Expr(f"{policy}.rules"),
         },
         comment="Object replication, source side (same policy and rule ids)",
         provider=bucket.provider,
+        depends_on=services,
     )

@@ -1,386 +1,198 @@
-"""Storage accounts and containers: secure by default, BlobConfig and AdvancedStorageConfig."""
+"""Containers: secure by default, honouring BlobConfig and AdvancedStorageConfig.
+
+The container steps of :class:`glacier_azure.pulumi.emitter.AzureEmitter`'s bucket template:
+the container (with its encryption scope), container-level immutability (object lock),
+lifecycle rules (collected per storage account, emitted as one ManagementPolicy per account
+at the end) and references to existing containers. The accounts themselves are
+:mod:`glacier_azure.pulumi.accounts`.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any
 
-from glacier.compiler.errors import ConflictingConfigError
-from glacier.compiler.ir import IRBucket, IRProvider
-from glacier.compiler.program import HookTarget, ProgramWriter
-from glacier.compiler.pyrender import Call, Expr
-from glacier.escape_hatch import AdvancedStorageConfig, LifecycleTier, tier_level
-from glacier_azure.config import BlobConfig
-from glacier_azure.pulumi.names import CRYPTO_ENCRYPTION_USER_ROLE, account_name, vault_name
+from glacier.plugin import (
+    Call,
+    ConflictingConfigError,
+    Expr,
+    HookTarget,
+    IRBucket,
+    LifecycleTier,
+    ObjectLockConfig,
+    ProgramWriter,
+    TierRule,
+    UnsupportedFeatureError,
+    tier_level,
+)
+from glacier_azure.pulumi.accounts import ST, ContainerHandle, StorageAccount
+from glacier_azure.pulumi.grouping import blob_config
 
-if TYPE_CHECKING:
-    from glacier_azure.pulumi.emitter import AzureEmitter
-
-AZ = "azure_native."
-ST = AZ + "storage."
 #: Neutral level -> ManagementPolicyBaseBlob action.
 TIER_ACTIONS = {"cool": "tier_to_cool", "cold": "tier_to_cold", "archive": "tier_to_archive"}
 ACCESS_TIERS = {"hot": "Hot", "cool": "Cool", "cold": "Cold"}
 
 
-def _account_settings(emitter: AzureEmitter, provider: IRProvider) -> tuple[BlobConfig, Any]:
-    """The BlobConfig and encryption shared by every container of one storage account."""
-    buckets = [b for b in emitter.ir.buckets if b.provider.key == provider.key]
-    configs = {b.config or BlobConfig() for b in buckets}
-    encs = {(b.advanced.custom_encryption if b.advanced else None) for b in buckets}
-    if len(configs) > 1 or len(encs) > 1:
-        names = ", ".join(repr(b.bucket_name) for b in buckets)
-        raise ConflictingConfigError(
-            f"Containers {names} share the storage account of {provider.key} but have different "
-            "BlobConfig or custom_encryption, which are account-level on Azure. Give them the "
-            "same settings, or use one Provider (storage_account) per setting."
-        )
-    return configs.pop(), encs.pop()
-
-
-def emit_account(
-    emitter: AzureEmitter,
-    provider: IRProvider,
-    out: ProgramWriter,
-    name: str | None = None,
-    cfg: BlobConfig | None = None,
-    encryption: Any = None,
-    versioning: bool = False,
-    access_tier: str | None = None,
-    comment: str | None = None,
-) -> str:
-    """Resource group, storage account (secure defaults) and blob service properties."""
-    if name is None:
-        cfg, encryption = _account_settings(emitter, provider)
-        name = account_name(provider.config.storage_account, emitter.ir.pipeline, provider.key)
-        versioning = any(
-            b.advanced and b.advanced.replication
-            for b in emitter.ir.buckets
-            if b.provider.key == provider.key
-        )
-    cfg = cfg or BlobConfig()
-    rg = emitter.resource_group(provider, out)
-    enc_args: dict[str, Any] = {
-        "key_source": "Microsoft.Storage",
-        "services": Call(
-            ST + "EncryptionServicesArgs",
-            {"blob": Call(ST + "EncryptionServiceArgs", {"enabled": True, "key_type": "Account"})},
-        ),
-    }
-    account_args: dict[str, Any] = {
-        "account_name": name,
-        "resource_group_name": Expr(f"{rg}.name"),
-        "location": provider.config.location,
-        "kind": "StorageV2",
-        "sku": Call(ST + "SkuArgs", {"name": f"Standard_{cfg.replication}"}),
-        "access_tier": access_tier or cfg.tier,
-        "is_hns_enabled": cfg.hierarchical_namespace,
-        "allow_blob_public_access": cfg.allow_public_access,
-        "allow_cross_tenant_replication": False,
-        "minimum_tls_version": "TLS1_2",
-        "enable_https_traffic_only": True,
-    }
-    depends: list[str] = []
-    if encryption is not None:
-        key_args, identity, grant = _key_vault(emitter, provider, name, rg, encryption, out)
-        enc_args.update(key_args)
-        account_args["identity"] = Call(
-            ST + "IdentityArgs",
-            {"type": "UserAssigned", "user_assigned_identities": [Expr(f"{identity}.id")]},
-        )
-        depends.append(grant)
-    account_args["encryption"] = Call(ST + "EncryptionArgs", enc_args)
-    account_args["tags"] = emitter.tags_of(provider) or None
-    var = out.resource(
-        ST + "StorageAccount",
-        name,
-        account_args,
-        comment=comment
-        or f"Storage account of {provider.key}: TLS 1.2+, HTTPS only, no public blob access",
-        provider=provider,
-        var_hint=f"{name}_account",
-        depends_on=depends,
-    )
-    retention = cfg.soft_delete_retention_days
-    out.resource(
-        ST + "BlobServiceProperties",
-        f"{name}-blob-service",
-        {
-            "account_name": Expr(f"{var}.name"),
-            "resource_group_name": Expr(f"{rg}.name"),
-            "blob_services_name": "default",
-            "is_versioning_enabled": cfg.versioning or versioning or None,
-            "change_feed": Call(ST + "ChangeFeedArgs", {"enabled": True}) if versioning else None,
-            "delete_retention_policy": Call(
-                ST + "DeleteRetentionPolicyArgs", {"enabled": True, "days": retention}
-            )
-            if retention
-            else None,
-            "container_delete_retention_policy": Call(
-                ST + "DeleteRetentionPolicyArgs", {"enabled": True, "days": retention}
-            )
-            if retention
-            else None,
-        },
-        comment="Blob service: versioning, change feed, soft delete (BlobConfig)",
-        provider=provider,
-    )
-    return var
-
-
-def _key_vault(
-    emitter: AzureEmitter,
-    provider: IRProvider,
-    account: str,
-    rg: str,
-    encryption: Any,
-    out: ProgramWriter,
-) -> tuple[dict[str, Any], str, str]:
-    """Key Vault + key with rotation policy + the identity the account decrypts with."""
-    tenant: Any = provider.config.tenant_id or Expr(
-        f"{emitter.client_config(provider, out)}.tenant_id"
-    )
-    tags = emitter.tags_of(provider) or None
-    vault = out.resource(
-        AZ + "keyvault.Vault",
-        vault_name(account),
-        {
-            "vault_name": vault_name(account),
-            "resource_group_name": Expr(f"{rg}.name"),
-            "location": provider.config.location,
-            "properties": Call(
-                AZ + "keyvault.VaultPropertiesArgs",
-                {
-                    "tenant_id": tenant,
-                    "sku": Call(AZ + "keyvault.SkuArgs", {"family": "A", "name": "standard"}),
-                    "enable_rbac_authorization": True,
-                    "enable_purge_protection": True,
-                    "enable_soft_delete": True,
-                    "soft_delete_retention_in_days": 90,
-                },
-            ),
-            "tags": tags,
-        },
-        comment="Key Vault for the account's customer-managed key (advanced_config)",
-        provider=provider,
-    )
-    rotation = None
-    if encryption.kms_key_rotation:
-        rotation = Call(
-            AZ + "keyvault.RotationPolicyArgs",
-            {
-                "lifetime_actions": [
-                    Call(
-                        AZ + "keyvault.LifetimeActionArgs",
-                        {
-                            "action": Call(AZ + "keyvault.ActionArgs", {"type": "rotate"}),
-                            "trigger": Call(
-                                AZ + "keyvault.TriggerArgs",
-                                {"time_after_create": f"P{encryption.rotation_days}D"},
-                            ),
-                        },
-                    )
-                ],
-            },
-        )
-    key = out.resource(
-        AZ + "keyvault.Key",
-        f"{account}-key",
-        {
-            "key_name": f"{account}-key",
-            "vault_name": Expr(f"{vault}.name"),
-            "resource_group_name": Expr(f"{rg}.name"),
-            "properties": Call(
-                AZ + "keyvault.KeyPropertiesArgs",
-                {"kty": "RSA", "key_size": 2048, "rotation_policy": rotation},
-            ),
-            "tags": tags,
-        },
-        comment="Account encryption key"
-        + (f", rotated every {encryption.rotation_days} days" if rotation else ""),
-        provider=provider,
-    )
-    identity = out.resource(
-        AZ + "managedidentity.UserAssignedIdentity",
-        f"{account}-encryption",
-        {
-            "resource_group_name": Expr(f"{rg}.name"),
-            "location": provider.config.location,
-            "tags": tags,
-        },
-        comment="Identity the storage account uses to unwrap its key",
-        provider=provider,
-    )
-    grant = out.resource(
-        AZ + "authorization.RoleAssignment",
-        f"{account}-encryption-key-user",
-        {
-            "principal_id": Expr(f"{identity}.principal_id"),
-            "principal_type": "ServicePrincipal",
-            "role_definition_id": emitter.role_id(provider, CRYPTO_ENCRYPTION_USER_ROLE, out),
-            "scope": Expr(f"{vault}.id"),
-        },
-        comment="Key Vault Crypto Service Encryption User, on this vault only",
-        provider=provider,
-    )
-    args = {
-        "key_source": "Microsoft.Keyvault",
-        "key_vault_properties": Call(
-            AZ + "storage.KeyVaultPropertiesArgs",
-            {
-                "key_name": Expr(f"{key}.name"),
-                "key_vault_uri": Expr(f"{vault}.properties.vault_uri"),
-            },
-        ),
-        "encryption_identity": Call(
-            AZ + "storage.EncryptionIdentityArgs",
-            {"encryption_user_assigned_identity": Expr(f"{identity}.id")},
-        ),
-        "require_infrastructure_encryption": True
-        if encryption.algorithm == "aws:kms:dsse"
-        else None,
-    }
-    return args, identity, grant
-
-
-def emit_container(emitter: AzureEmitter, bucket: IRBucket, out: ProgramWriter) -> None:
-    provider = bucket.provider
-    ref = f"account:{provider.key}"
-    adv: AdvancedStorageConfig | None = bucket.advanced
-    if not out.has_ref(ref):
-        out.set_ref(ref, emit_account(emitter, provider, out))
-        _management_policy(emitter, provider, out)
-    account = out.ref(ref)
-    rg = emitter.resource_group(provider, out)
-    cfg: BlobConfig = bucket.config or BlobConfig()
+def emit_container(
+    bucket: IRBucket, account: StorageAccount, out: ProgramWriter
+) -> ContainerHandle:
+    """The container in ``account``, with its default encryption scope when BlobConfig names
+    one; no public access unless BlobConfig(allow_public_access=True)."""
+    cfg = blob_config(bucket)
     scope = None
     if cfg.encryption_scope:
         scope = out.resource(
             ST + "EncryptionScope",
             f"{bucket.bucket_name}-{cfg.encryption_scope}",
             {
-                "account_name": Expr(f"{account}.name"),
-                "resource_group_name": Expr(f"{rg}.name"),
+                **account.scoped(),
                 "encryption_scope_name": cfg.encryption_scope,
                 "source": "Microsoft.Storage",
                 "state": "Enabled",
             },
             comment=f"Encryption scope {cfg.encryption_scope!r} (BlobConfig.encryption_scope)",
-            provider=provider,
+            provider=bucket.provider,
         )
-    parts = [f"{n!r} ({p or '/'})" for n, p in zip(bucket.names, bucket.paths, strict=True)]
-    container = out.resource(
+    var = out.resource(
         ST + "BlobContainer",
         bucket.bucket_name,
         {
             "container_name": bucket.bucket_name,
-            "account_name": Expr(f"{account}.name"),
-            "resource_group_name": Expr(f"{rg}.name"),
+            **account.scoped(),
             "public_access": "Container" if cfg.allow_public_access else "None",
             "default_encryption_scope": Expr(f"{scope}.name") if scope else None,
             "deny_encryption_scope_override": True if scope else None,
         },
-        comment=f"Glacier bucket {', '.join(parts)} -> container {bucket.bucket_name!r}",
-        provider=provider,
+        comment=f"Glacier bucket {bucket.describe()} -> container {bucket.bucket_name!r} in "
+        f"storage account {account.name!r}",
+        provider=bucket.provider,
         var_hint=f"{bucket.bucket_name}_container",
-        target=HookTarget(tuple(bucket.names), provider, bucket.tags),
+        target=HookTarget(tuple(bucket.names), bucket.provider, bucket.tags),
     )
-    out.set_ref(f"bucket:{bucket.key}", container)
-    if adv and adv.object_lock:
-        lock = adv.object_lock
-        if lock.mode == "COMPLIANCE":
-            raise emitter.unsupported(
-                f"Object lock mode COMPLIANCE (bucket {bucket.bucket_name!r})",
-                "ObjectLockConfig(mode='GOVERNANCE') (an unlocked time-based immutability "
-                "policy), then lock it once with `az storage container immutability-policy lock`",
-                "Locking a container immutability policy is an action, not a resource setting",
-            )
-        out.resource(
-            ST + "BlobContainerImmutabilityPolicy",
-            f"{bucket.bucket_name}-immutability",
-            {
-                "account_name": Expr(f"{account}.name"),
-                "container_name": Expr(f"{container}.name"),
-                "resource_group_name": Expr(f"{rg}.name"),
-                "immutability_policy_name": "default",
-                "immutability_period_since_creation_in_days": lock.retention_days,
-                "allow_protected_append_writes": False,
-            },
-            comment=f"Object lock ({lock.mode}): unlocked time-based retention, "
-            f"{lock.retention_days} days",
-            provider=provider,
+    return ContainerHandle(var, bucket, parent=account.var, account=account)
+
+
+def reference_container(
+    bucket: IRBucket, account: StorageAccount, out: ProgramWriter
+) -> ContainerHandle:
+    """An existing container of the referenced ``account``, read by id: never created,
+    changed or deleted."""
+    container_id = Call(
+        "pulumi.Output.concat",
+        args=(Expr(f"{account.var}.id"), "/blobServices/default/containers/", bucket.bucket_name),
+    )
+    var = out.reference(
+        ST + "BlobContainer",
+        bucket.bucket_name,
+        container_id,
+        comment=[
+            f"Glacier bucket {bucket.describe()} -> existing container {bucket.bucket_name!r} "
+            f"in storage account {account.name!r}",
+            "Referenced (existing=True): Glacier reads it, never changes or deletes it",
+        ],
+        provider=bucket.provider,
+        var_hint=f"{bucket.bucket_name}_container",
+    )
+    return ContainerHandle(var, bucket, parent=account.var, existing=True, account=account)
+
+
+def emit_lock(handle: ContainerHandle, lock: ObjectLockConfig, out: ProgramWriter) -> None:
+    """A container-level time-based retention policy (unlocked: GOVERNANCE)."""
+    name = handle.bucket.bucket_name
+    if lock.mode == "COMPLIANCE":
+        raise UnsupportedFeatureError(
+            f"Object lock mode COMPLIANCE (bucket {name!r})",
+            "Azure",
+            "ObjectLockConfig(mode='GOVERNANCE') (an unlocked time-based immutability "
+            "policy), then lock it once with `az storage container immutability-policy lock`",
+            "Locking a container immutability policy is an action, not a resource setting",
         )
-    if adv and adv.replication:
-        from glacier_azure.pulumi.replication import emit_replication
+    out.resource(
+        ST + "BlobContainerImmutabilityPolicy",
+        f"{name}-immutability",
+        {
+            "account_name": Expr(f"{handle.account.var}.name"),
+            "container_name": Expr(f"{handle.var}.name"),
+            "resource_group_name": handle.account.resource_group_name,
+            "immutability_policy_name": "default",
+            "immutability_period_since_creation_in_days": lock.retention_days,
+            "allow_protected_append_writes": False,
+        },
+        comment=f"Object lock ({lock.mode}): unlocked time-based retention, "
+        f"{lock.retention_days} days",
+        provider=handle.provider,
+    )
 
-        emit_replication(emitter, bucket, account, container, cfg, out)
-    out.export(f"{provider.key}/{bucket.bucket_name}", Expr(f"{container}.name"))
 
-
-def _management_policy(emitter: AzureEmitter, provider: IRProvider, out: ProgramWriter) -> None:
-    rules = []
-    for bucket in emitter.ir.buckets:
-        if bucket.provider.key != provider.key or not bucket.advanced:
+def add_lifecycle_rules(handle: ContainerHandle, tiers: Sequence[TierRule]) -> None:
+    """Lifecycle rules of the container's tiers, each filtered by its prefix; the account's
+    ManagementPolicy (:func:`emit_management_policy`) holds them."""
+    name = handle.bucket.bucket_name
+    for n, rule in enumerate(tiers, start=1):
+        actions = tier_actions(list(rule.tiers), name)
+        if not actions:
             continue
-        actions = tier_actions(emitter, bucket.advanced.tiers(), bucket.bucket_name)
-        if actions:
-            rules.append(
-                Call(
-                    ST + "ManagementPolicyRuleArgs",
-                    {
-                        "name": f"glacier-{bucket.bucket_name}",
-                        "type": "Lifecycle",
-                        "enabled": True,
-                        "definition": Call(
-                            ST + "ManagementPolicyDefinitionArgs",
-                            {
-                                "filters": Call(
-                                    ST + "ManagementPolicyFilterArgs",
-                                    {
-                                        "blob_types": ["blockBlob"],
-                                        "prefix_match": [f"{bucket.bucket_name}/"],
-                                    },
-                                ),
-                                "actions": Call(
-                                    ST + "ManagementPolicyActionArgs",
-                                    {
-                                        "base_blob": Call(
-                                            ST + "ManagementPolicyBaseBlobArgs", actions
-                                        )
-                                    },
-                                ),
-                            },
-                        ),
-                    },
-                )
+        handle.account.lifecycle_rules.append(
+            Call(
+                ST + "ManagementPolicyRuleArgs",
+                {
+                    "name": f"glacier-{name}" if len(tiers) == 1 else f"glacier-{name}-{n}",
+                    "type": "Lifecycle",
+                    "enabled": True,
+                    "definition": Call(
+                        ST + "ManagementPolicyDefinitionArgs",
+                        {
+                            "filters": Call(
+                                ST + "ManagementPolicyFilterArgs",
+                                {
+                                    "blob_types": ["blockBlob"],
+                                    "prefix_match": [f"{name}/{rule.prefix}"],
+                                },
+                            ),
+                            "actions": Call(
+                                ST + "ManagementPolicyActionArgs",
+                                {"base_blob": Call(ST + "ManagementPolicyBaseBlobArgs", actions)},
+                            ),
+                        },
+                    ),
+                },
             )
-    if not rules:
+        )
+
+
+def emit_management_policy(account: StorageAccount, out: ProgramWriter) -> None:
+    """The account's one lifecycle policy (Azure allows one per account): every rule of its
+    containers. The default account keeps the provider-based name of earlier releases."""
+    if not account.lifecycle_rules:
         return
-    account = out.ref(f"account:{provider.key}")
-    rg = emitter.resource_group(provider, out)
+    name = f"{account.provider.key}-lifecycle" if account.default else f"{account.name}-lifecycle"
     out.resource(
         ST + "ManagementPolicy",
-        f"{provider.key}-lifecycle",
+        name,
         {
-            "account_name": Expr(f"{account}.name"),
-            "resource_group_name": Expr(f"{rg}.name"),
+            **account.scoped(),
             "management_policy_name": "default",
-            "policy": Call(ST + "ManagementPolicySchemaArgs", {"rules": rules}),
+            "policy": Call(ST + "ManagementPolicySchemaArgs", {"rules": account.lifecycle_rules}),
         },
-        comment="Lifecycle tiers (advanced_config.lifecycle_tiers), one rule per container",
-        provider=provider,
+        comment=f"Lifecycle tiers (advanced_config.lifecycle_tiers) of storage account "
+        f"{account.name!r}, one rule per container and path",
+        provider=account.provider,
     )
 
 
-def tier_actions(emitter: AzureEmitter, tiers: list[LifecycleTier], bucket: str) -> dict[str, Any]:
+def tier_actions(tiers: list[LifecycleTier], bucket: str) -> dict[str, Any]:
     """``{"tier_to_cool": DateAfterModificationArgs(...), ...}`` for the tiers."""
     actions: dict[str, Any] = {}
     for tier in tiers:
         if tier.level is None:
-            raise emitter.unsupported(
+            raise UnsupportedFeatureError(
                 f"Lifecycle tier {tier.name!r} (bucket {bucket!r})",
+                "Azure",
                 "explicit tiers such as ('cool', 30), ('cold', 90)",
                 "Azure has no automatically tiering storage class",
             )
+        if tier.level not in TIER_ACTIONS:
+            continue  # hot: where objects start, not a transition
         action = TIER_ACTIONS[tier.level]
         if action in actions:
             raise ConflictingConfigError(
@@ -393,12 +205,13 @@ def tier_actions(emitter: AzureEmitter, tiers: list[LifecycleTier], bucket: str)
     return actions
 
 
-def access_tier(emitter: AzureEmitter, name: str, bucket: str) -> str:
+def access_tier(name: str, bucket: str) -> str:
     """The account access tier for a replication ``storage_class``."""
     level = tier_level(name)
-    if level not in ACCESS_TIERS:
-        raise emitter.unsupported(
+    if level is None or level not in ACCESS_TIERS:
+        raise UnsupportedFeatureError(
             f"Replica storage class {name!r} (bucket {bucket!r})",
+            "Azure",
             "storage_class='cold' plus a lifecycle tier ('archive', days) on the replica",
             "An Azure account's default access tier can be Hot, Cool or Cold, not Archive",
         )

@@ -129,12 +129,16 @@ class ExecutorAdapter(Adapter["Executor"]):
         """Cancel a job; cancelling a finished job is not an error."""
 
     def staging(self, job_id: str) -> BucketRef:
-        """Dataset prefix where a job's inputs and result are staged."""
+        """Dataset prefix where a job's inputs and result are staged: the deployment record's
+        staging bucket for this executor, else the config's ``staging_bucket``."""
+        from glacier.deploy.record import deployed_value
         from glacier.errors import ConfigError
         from glacier.jobs.spec import BucketRef
 
         config = self.resource.config
-        bucket_name = getattr(config, "staging_bucket", None)
+        bucket_name = deployed_value(self.resource, "staging_bucket") or getattr(
+            config, "staging_bucket", None
+        )
         if not bucket_name:
             raise ConfigError(
                 f"Executor {self.resource.name!r}: {type(config).__name__}.staging_bucket is "

@@ -1,37 +1,69 @@
 """``glacier`` CLI: run, graph, plugins, compile, migrate.
 
 argparse (stdlib) keeps ``glacier --help`` fast; subcommands import what they need late.
+Pipeline files are loaded once (:mod:`glacier.dag.loading`): a module-level
+``pipeline.run()`` in them is skipped, with a note.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from typing import Any
+
+from glacier.cli.params import add_param_option, parse_params
+
+
+def _load(args: argparse.Namespace) -> Any:
+    """The command's pipeline; prints the note when its file runs a pipeline at load."""
+    from glacier.cli.loader import load_target
+
+    target = load_target(args.target)
+    if target.skipped is not None:
+        action = {
+            "run": "runs the pipeline itself",
+            "graph": "draws the pipeline without running it",
+            "compile": "compiles the pipeline without running it",
+        }.get(args.command, "loads the file without running it")
+        print(target.skipped.note(f"{action} (glacier {args.command})"), file=sys.stderr)
+    return target.pipeline
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from glacier.cli.loader import load_pipeline
+    if getattr(args, "resume", None):  # operating: glacier/cli/runs.py
+        from glacier.cli.runs import cmd_resume
+
+        return cmd_resume(args)
     from glacier.dag.progress import ConsoleProgress, summary_table
 
-    pipe = load_pipeline(args.target)
+    pipe = _load(args)
+    params = pipe.params.bind(parse_params(args.param), text=True)
     result = pipe.run(
         max_workers=args.max_workers,
         raise_on_failure=False,
         progress=None if args.quiet else ConsoleProgress(),
+        **params,
     )
     print(summary_table(result))
     for run in result.failed:
         print(
             f"\ntask {run.name!r} failed: {type(run.error).__name__}: {run.error}", file=sys.stderr
         )
+        if run.location is not None:
+            code = f": {run.location.line}" if run.location.line else ""
+            print(f"    at {run.location}{code}", file=sys.stderr)
     return 0 if result.ok else 1
 
 
 def _cmd_graph(args: argparse.Namespace) -> int:
-    from glacier.cli.loader import load_pipeline
+    from glacier.dag import render
 
-    sys.stdout.write(load_pipeline(args.target).graph(format=args.format))
+    pipe = _load(args)
+    params = pipe.params.bind(parse_params(args.param), text=True)
+    graph = pipe.build(**params)  # not pipe.graph(): a parameter may be called "format"
+    sys.stdout.write(render.to_dot(graph) if args.format == "dot" else render.to_mermaid(graph))
     return 0
 
 
@@ -55,15 +87,22 @@ def _cmd_plugins(args: argparse.Namespace) -> int:
 
 
 def _cmd_compile(args: argparse.Namespace) -> int:
-    from glacier.cli.loader import load_pipeline
+    from collections import Counter
+
     from glacier.compiler import PulumiCompiler
 
-    infra = load_pipeline(args.target).compile(PulumiCompiler())
+    pipe = _load(args)
+    params = pipe.params.bind(parse_params(args.param), text=True)
+    infra = pipe.compile(PulumiCompiler(**params))
+    kinds = Counter(str(r.kind) for r in infra.resources)
+    what = ", ".join(f"{n} {kind}{'' if n == 1 else 's'}" for kind, n in sorted(kinds.items()))
+    count = getattr(infra, "pulumi_resource_count", None)
+    summary = f"{count} Pulumi resources ({what})" if count is not None else what
     if args.check:
-        print(f"ok: {args.target} compiles ({len(infra.resources)} resources)")
+        print(f"ok: pipeline {pipe.name!r} compiles to {summary}; nothing written")
         return 0
     infra.export_pulumi(args.out)
-    print(f"wrote Pulumi project to {args.out}")
+    print(f"wrote Pulumi project of pipeline {pipe.name!r} to {args.out}: {summary}")
     return 0
 
 
@@ -73,50 +112,152 @@ def _cmd_migrate(argv: list[str]) -> int:
     return migrate_main(argv)
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def _sub(
+    sub: Any, name: str, summary: str, examples: str, details: str = ""
+) -> argparse.ArgumentParser:
+    """A subcommand whose help shows a one-line description and examples."""
+    description = f"{summary}\n\n{details}" if details else summary
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name,
+        help=summary,
+        description=description,
+        epilog=f"examples:\n{examples}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    return parser
+
+
+TARGET_HELP = "the pipeline file; :NAME picks a pipeline when the file defines several"
+
+
 def build_parser() -> argparse.ArgumentParser:
     from glacier._version import __version__
 
     parser = argparse.ArgumentParser(
-        prog="glacier", description="Cloud-agnostic data pipelines on Polars."
+        prog="glacier",
+        description="Cloud-agnostic data pipelines on Polars.",
+        epilog="Run `glacier COMMAND --help` for a command's options and examples.",
     )
     parser.add_argument("--version", action="version", version=f"glacier {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("run", help="run a pipeline: glacier run FILE[:pipeline]")
-    p.add_argument("target", metavar="FILE[:pipeline]")
-    p.add_argument("--max-workers", type=int, default=None)
+    p = _sub(
+        sub,
+        "run",
+        "Run a pipeline with progress lines and a summary table.",
+        "  glacier run examples/sales_pipeline.py\n"
+        "  glacier run pipelines.py:daily -p day=2026-11-01 -p limit=100 --max-workers 4",
+        "The file is loaded once; a module-level pipeline.run() in it is skipped (with a "
+        "note).\nExit status: 0 when every task succeeded, 1 when a task failed, 2 for a "
+        "usage or\ndefinition error.",
+    )
+    p.add_argument("target", metavar="FILE[:NAME]", help=TARGET_HELP)
+    add_param_option(p)
+    p.add_argument(
+        "--max-workers",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="tasks running at once (default: enough for I/O-bound fan-out)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=_cmd_run)
+    from glacier.cli import backfill, runs, serve  # operating commands (glacier/cli/*.py)
 
-    p = sub.add_parser("graph", help="print the DAG (Mermaid by default)")
-    p.add_argument("target", metavar="FILE[:pipeline]")
+    runs.add_resume_option(p)
+
+    p = _sub(
+        sub,
+        "graph",
+        "Print the DAG as Mermaid (default) or Graphviz dot.",
+        "  glacier graph examples/sales_pipeline.py\n"
+        "  glacier graph examples/sales_pipeline.py --format dot | dot -Tsvg > sales.svg",
+        "Reads are drawn bucket -> task, writes task -> bucket; tasks on an executor are\n"
+        "grouped in a box named after it; serverless functions are hexagons.",
+    )
+    p.add_argument("target", metavar="FILE[:NAME]", help=TARGET_HELP)
+    add_param_option(p)
     p.add_argument("--format", choices=["mermaid", "dot"], default="mermaid")
     p.set_defaults(func=_cmd_graph)
 
-    p = sub.add_parser("plugins", help="list installed plugins and what they register")
+    p = _sub(
+        sub,
+        "plugins",
+        "List installed plugins, their versions and what each registers.",
+        "  glacier plugins\n  GLACIER_DISABLE_PLUGINS=aws glacier plugins",
+    )
     p.set_defaults(func=_cmd_plugins)
 
-    p = sub.add_parser("compile", help="compile a pipeline to a Pulumi project")
-    p.add_argument("target", metavar="FILE[:pipeline]")
-    p.add_argument("--out", default="infra", help="output folder (default: ./infra)")
-    p.add_argument("--check", action="store_true", help="validate only, write nothing")
+    p = _sub(
+        sub,
+        "compile",
+        "Compile a pipeline to a Pulumi project (Python).",
+        "  glacier compile examples/escape_hatches/aws_pipeline.py --out infra/aws\n"
+        "  glacier compile examples/escape_hatches/aws_pipeline.py --check\n"
+        "  AWS_REGION=eu-west-1 glacier compile examples/sales_pipeline.py --check",
+        "The pipeline's providers need cloud configs (AwsConfig, AzureConfig, GcpConfig);\n"
+        "LocalConfig has no infrastructure to compile. Compiling never imports Pulumi.",
+    )
+    p.add_argument("target", metavar="FILE[:NAME]", help=TARGET_HELP)
+    add_param_option(p)
+    p.add_argument("--out", default="infra", metavar="DIR", help="output folder (default: infra)")
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="compile and count the resources; write nothing",
+    )
     p.set_defaults(func=_cmd_compile)
 
-    sub.add_parser("migrate", help="rewrite V2 code to the V3 API (see glacier migrate -h)")
+    _sub(
+        sub,
+        "migrate",
+        "Rewrite Glacier V2 code to the V3 API (see glacier migrate --help).",
+        "  glacier migrate --diff src/\n  glacier migrate --check src/ scripts/etl.py",
+    )
+    for module in (runs, serve, backfill):  # operating commands: runs, serve, backfill
+        module.register(sub)
+
+    from glacier.cli import gc
+
+    gc.add_parser(sub)
+    from glacier.cli import deploy, package
+
+    package.add_parser(sub)
+    deploy.add_parser(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # The reader went away (`glacier graph FILE | head`): stop quietly, as `cat` does.
+        # Point stdout at /dev/null so the interpreter's final flush does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what shells report for a command killed by SIGPIPE
+
+
+def _main(argv: list[str]) -> int:
     if argv[:1] == ["migrate"]:
         return _cmd_migrate(argv[1:])
     args = build_parser().parse_args(argv)
-    from glacier.cli.loader import LoadError
     from glacier.errors import GlacierError
 
     try:
         return int(args.func(args))
-    except (LoadError, GlacierError) as exc:
+    except GlacierError as exc:
         print(f"glacier {args.command}: error: {exc}", file=sys.stderr)
         return 2
 

@@ -5,8 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from glacier.compiler.checks import name_problem, requirement_problem
 from glacier.compiler.emitter import PulumiEmitter
-from glacier.compiler.errors import CustomizationError, MissingEmitterError
+from glacier.compiler.errors import (
+    CompilerError,
+    CustomizationError,
+    InvalidNameError,
+    MissingEmitterError,
+)
 from glacier.compiler.ir import AccessDecl, IRBuilder, IRGraph
 from glacier.compiler.program import (
     PULUMI_REQUIREMENT,
@@ -45,9 +51,14 @@ class PulumiCompiler:
         graph = pipeline.build(**self.params)
         emitters: dict[type, PulumiEmitter] = {}
         builder = IRBuilder(
-            lambda config: self._emitter_class(type(config)).provider_key(config), self.access
+            lambda config: self._emitter_class(type(config)).provider_key(config),
+            self.access,
+            lambda config, parts: self._emitter_class(type(config)).merge_bucket_configs(
+                config, parts
+            ),
         )
         ir = builder.build(graph)
+        _check_names(ir)
         hooks = _check_customizations(ir, customizations)
         writer = ProgramWriter(ir, hooks)
         for provider in ir.providers:
@@ -66,23 +77,47 @@ class PulumiCompiler:
             writer.section(f"Executor {executor.name} ({executor.provider.key})")
             emitter = self._emitter(type(executor.provider.config), ir, emitters)
             emitter.emit_executor(executor, writer)
+        for emitter in emitters.values():
+            emitter.finish(writer)
         imports = [line for e in emitters.values() for line in e.imports]
         program = writer.render(header_lines(ir.pipeline), imports)
         requirements = [PULUMI_REQUIREMENT]
         for emitter in sorted(emitters.values(), key=lambda e: e.cloud):
             requirements += [r for r in emitter.requirements if r not in requirements]
-        notes = []
+        notes = [note for bucket in ir.buckets for note in bucket.notes]
         if hooks:
             notes.append(
                 "Customization hooks are imported by module path: make their modules "
                 "importable (PYTHONPATH) when running `pulumi up`."
             )
-        return CompiledInfra(ir=ir, program=program, requirements=requirements, notes=notes)
+        infra = CompiledInfra(
+            ir=ir,
+            program=program,
+            requirements=requirements,
+            notes=notes,
+            pulumi_resource_count=writer.resource_count,
+        )
+        ir.build.check()
+        for line in infra.requirements:
+            problem = requirement_problem(line)
+            if problem is not None:
+                raise CompilerError(
+                    f"Program requirement {str(line)[:80]!r} (added by an emitter) {problem}."
+                )
+        return infra
 
     # -- emitters --------------------------------------------------------------------------
     @staticmethod
     def _emitter_class(config_type: type) -> type[PulumiEmitter]:
         spec = get_registry().emitter(config_type)
+        if spec is None and config_type.__name__ == "LocalConfig":
+            raise MissingEmitterError(
+                "Compiling needs a cloud config: this pipeline's provider uses LocalConfig, "
+                "which runs on this machine and has no infrastructure to generate. Give the "
+                'provider a cloud config, e.g. Provider(config=AwsConfig(region="eu-west-1")) '
+                "(or AzureConfig, GcpConfig), or, with Provider.from_env(), set the cloud's "
+                "variable: AWS_REGION=eu-west-1 glacier compile FILE --check."
+            )
         if spec is None:
             dist = KNOWN_CONFIGS.get(config_type.__name__)
             fix = f" Install it: {install_hint(dist)}." if dist else ""
@@ -100,6 +135,20 @@ class PulumiCompiler:
         if cls not in cache:
             cache[cls] = cls(ir)
         return cache[cls]
+
+
+def _check_names(ir: IRGraph) -> None:
+    """Every name that reaches generated files (the pipeline's, each resource's) must be
+    writable: UTF-8 encodable, printable, not too long. Checked before anything is built."""
+    for kind, name in [("pipeline", ir.pipeline), *(("resource", n) for n in ir.glacier_names())]:
+        problem = name_problem(name)
+        if problem is not None:
+            text = str(name)
+            shown = repr(text) if len(text) <= 60 else repr(text[:57]) + "..."
+            raise InvalidNameError(
+                f"The {kind} name {shown} {problem}. Pass name=... with a short printable "
+                "name (letters, digits, '-', '_')."
+            )
 
 
 def _check_customizations(

@@ -1,30 +1,61 @@
-"""The emitter interface: each cloud plugin renders the IR through one ``PulumiEmitter``.
+"""The emitter template: one emit sequence in core, per-feature methods in each cloud plugin.
 
-Plugins register a subclass by dotted path (``PulumiEmitterSpec(provider_config=AwsConfig,
-emitter="glacier_aws.pulumi:AwsEmitter")``). The compiler calls, in this order and each in
-sorted order: :meth:`emit_provider` for every provider of the cloud, :meth:`emit_bucket`,
-:meth:`emit_function`, :meth:`emit_executor`. Emitters write blocks with
-:class:`glacier.compiler.program.ProgramWriter`; they never build code by concatenating
-user strings.
+A cloud plugin registers a subclass of :class:`PulumiEmitter` by dotted path
+(``PulumiEmitterSpec(provider_config=AwsConfig, emitter="glacier_aws.pulumi:AwsEmitter")``).
+The compiler calls :meth:`~PulumiEmitter.emit_provider` for every provider of the cloud,
+then :meth:`~PulumiEmitter.emit_bucket`, :meth:`~PulumiEmitter.emit_function` and
+:meth:`~PulumiEmitter.emit_executor` (each in sorted order), and :meth:`~PulumiEmitter.finish`
+once at the end. Those four are the *template*: they fix the sequence every cloud follows and
+record typed handles (:mod:`glacier.compiler.handles`); a plugin fills in the steps:
+
+==========================  ===========================================================
+step                        default
+==========================  ===========================================================
+``provider_resource``       abstract: the explicit Pulumi provider instance
+``bucket_key``              unsupported-feature error (customer-managed key requested)
+``bucket_resource``         abstract: the bucket itself, secure by default
+``bucket_versioning``       unsupported-feature error (when ``versioning_reason`` says so)
+``bucket_lifecycle``        unsupported-feature error when tiers are requested
+``bucket_lock``             unsupported-feature error (object lock requested)
+``bucket_replication``      unsupported-feature error (replication requested)
+``bucket_extras``           nothing (cloud-specific settings such as CORS)
+``existing_bucket``         unsupported-feature error (``existing=True`` buckets)
+``bucket_outputs``          export the bucket's name
+``identity_resource``       abstract: the identity a function/executor runs as
+``grant_access``            abstract: least-privilege grants of one identity
+``function_resource``       unsupported-feature error
+``executor_resource``       unsupported-feature error (engine emitters override it)
+==========================  ===========================================================
+
+Every unsupported step raises :class:`~glacier.compiler.errors.UnsupportedFeatureError`
+naming the feature, the cloud and the nearest alternative, at compile time: nothing is
+dropped silently, and a plugin that lacks a step fails before anything is deployed.
+Emitters write through :class:`glacier.compiler.program.ProgramWriter`; they never build
+code by concatenating user strings.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from glacier.compiler.errors import UnsupportedFeatureError
+from glacier.compiler.handles import BucketGrant, BucketHandle, IdentityHandle, ProviderHandle
+from glacier.compiler.merge import MergeRule, Part, merge_fields
 
 if TYPE_CHECKING:
-    from glacier.compiler.ir import IRBucket, IRCompute, IRGraph, IRProvider
+    from glacier.compiler.ir import IRBucket, IRCompute, IRGraph, IRProvider, TierRule
     from glacier.compiler.program import ProgramWriter
+    from glacier.escape_hatch import EncryptionConfig, ObjectLockConfig, ReplicationConfig
+    from glacier.models import BucketConfig, ProviderConfig
 
 #: Where executors stage job packages in their staging bucket (see ExecutorAdapter.staging).
 STAGING_PREFIX = "_glacier/jobs/"
 
 
 class PulumiEmitter(ABC):
-    """Renders the IR resources of one cloud."""
+    """Renders the IR resources of one cloud (see the module docstring for the steps)."""
 
     #: Cloud key, matches ``ProviderConfig.cloud``.
     cloud: ClassVar[str] = ""
@@ -34,37 +65,265 @@ class PulumiEmitter(ABC):
     imports: ClassVar[tuple[str, ...]] = ()
     #: Requirement lines for requirements.txt (the SDK ranges the tests ran against).
     requirements: ClassVar[tuple[str, ...]] = ()
+    #: How each field of this cloud's bucket config merges when several Glacier buckets
+    #: share one cloud bucket (see :mod:`glacier.compiler.merge`; unlisted: must be equal).
+    bucket_merge_rules: ClassVar[dict[str, MergeRule]] = {}
+    #: Bucket config fields that apply per path (scoped by :meth:`scope_bucket_config`).
+    bucket_per_path_fields: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, ir: IRGraph) -> None:
         self.ir = ir
 
+    # -- naming and merging (class level: the IR builder uses them) ----------------------
     @classmethod
-    def provider_key(cls, config: object) -> str:
+    def provider_key(cls, config: ProviderConfig) -> str:
         """A readable base name for a provider instance (``aws-us-east-1``)."""
         region = getattr(config, "region", None) or getattr(config, "location", None) or ""
         return f"{cls.cloud}-{region}".strip("-")
 
-    @abstractmethod
-    def emit_provider(self, provider: IRProvider, out: ProgramWriter) -> None:
-        """Emit the explicit Pulumi provider instance for ``provider``."""
+    @classmethod
+    def scope_bucket_config(cls, config: BucketConfig, path: str) -> BucketConfig:
+        """``config``'s per-path fields limited to objects under ``path`` (e.g. lifecycle
+        rules filtered by the prefix). Default: no per-path fields, unchanged."""
+        return config
+
+    @classmethod
+    def merge_bucket_configs(
+        cls, provider: ProviderConfig, parts: Sequence[Part[BucketConfig]]
+    ) -> tuple[BucketConfig, list[str]]:
+        """One cloud bucket's config from several Glacier buckets' configs: bucket-level
+        fields by :attr:`bucket_merge_rules`, per-path fields scoped and concatenated.
+        Returns the config and notes for the compile summary."""
+        first = parts[0].value
+        config_type = type(first)
+        for part in parts[1:]:
+            if type(part.value) is not config_type:
+                raise UnsupportedFeatureError(
+                    f"Different bucket config types on one bucket ({config_type.__name__}, "
+                    f"{type(part.value).__name__})",
+                    cls.label or cls.cloud,
+                    "use one config type per cloud bucket",
+                )
+        fields = list(type(first).model_fields)
+        merged, notes = merge_fields(
+            parts, fields, cls.bucket_merge_rules, per_path=cls.bucket_per_path_fields
+        )
+        for name in cls.bucket_per_path_fields:
+            values: list[Any] = []
+            for part in parts:
+                scoped = cls.scope_bucket_config(part.value, part.path)
+                values += list(getattr(scoped, name) or [])
+            merged[name] = values or getattr(first, name)
+        if cls.bucket_per_path_fields:
+            scoped_names = ", ".join(repr(p.name) for p in parts)
+            notes.append(
+                f"{', '.join(cls.bucket_per_path_fields)} apply per path: rules filtered by "
+                f"the prefix of {scoped_names}"
+            )
+        return first.model_copy(update=merged), notes
+
+    # -- template: providers ---------------------------------------------------------------
+    def emit_provider(self, provider: IRProvider, out: ProgramWriter) -> ProviderHandle:
+        """The explicit provider instance of ``provider`` (every resource names it)."""
+        var = self.provider_resource(provider, out, f"Glacier provider {provider.key}")
+        handle = ProviderHandle(var, provider)
+        out.handles.providers[provider.key] = handle
+        return handle
+
+    def ensure_provider(self, config: ProviderConfig, out: ProgramWriter, why: str) -> IRProvider:
+        """The provider for ``config``: the pipeline's own when it has one, else a new one
+        (e.g. for a replica in another region)."""
+        from glacier.compiler.ir import IRProvider
+
+        for provider in self.ir.providers:
+            if provider.config == config:
+                return provider
+        provider = IRProvider(self.provider_key(config), config)
+        if provider.key not in out.handles.providers:
+            var = self.provider_resource(provider, out, why)
+            out.handles.providers[provider.key] = ProviderHandle(var, provider)
+        return provider
 
     @abstractmethod
-    def emit_bucket(self, bucket: IRBucket, out: ProgramWriter) -> None:
-        """Emit one cloud bucket, secure by default, with its advanced config."""
+    def provider_resource(self, provider: IRProvider, out: ProgramWriter, comment: str) -> str:
+        """Emit the provider instance; return its variable."""
+
+    # -- template: buckets -----------------------------------------------------------------
+    def emit_bucket(self, bucket: IRBucket, out: ProgramWriter) -> BucketHandle:
+        """Emit one cloud bucket: key, bucket (secure defaults), versioning, lifecycle,
+        lock, replication, extras, outputs, in that order."""
+        if bucket.existing:
+            handle = self.existing_bucket(bucket, out)
+            out.handles.buckets[bucket.key] = handle
+            self.bucket_outputs(handle, out)
+            return handle
+        adv = bucket.advanced
+        key = None
+        if adv is not None and adv.custom_encryption is not None:
+            key = self.bucket_key(bucket, adv.custom_encryption, out)
+        handle = self.bucket_resource(bucket, key, out)
+        handle.key = key
+        out.handles.buckets[bucket.key] = handle
+        reason = self.versioning_reason(bucket)
+        if reason:
+            handle.versioning = self.bucket_versioning(handle, reason, out)
+        self.bucket_lifecycle(handle, bucket.tier_rules, out)
+        if adv is not None and adv.object_lock is not None:
+            self.bucket_lock(handle, adv.object_lock, out)
+        if adv is not None and adv.replication is not None:
+            self.bucket_replication(handle, adv.replication, out)
+        self.bucket_extras(handle, out)
+        self.bucket_outputs(handle, out)
+        return handle
+
+    def bucket_key(self, bucket: IRBucket, encryption: EncryptionConfig, out: ProgramWriter) -> Any:
+        """Emit the customer-managed key of ``bucket``; return a
+        :class:`~glacier.compiler.handles.KeyHandle`."""
+        raise self.unsupported(
+            f"Customer-managed encryption keys (bucket {bucket.bucket_name!r})",
+            "the cloud's default encryption (drop advanced_config.custom_encryption)",
+        )
+
+    @abstractmethod
+    def bucket_resource(self, bucket: IRBucket, key: Any, out: ProgramWriter) -> BucketHandle:
+        """Emit the bucket itself with the cloud's secure defaults (encrypted with ``key``
+        when given, no public access, TLS only); return its handle."""
+
+    def versioning_reason(self, bucket: IRBucket) -> str | None:
+        """Why ``bucket`` needs versioning (shown in the program), or None. Default: never."""
+        return None
+
+    def bucket_versioning(self, handle: BucketHandle, reason: str, out: ProgramWriter) -> str:
+        """Turn versioning on; return the variable others depend on."""
+        raise self.unsupported(
+            f"Versioning (bucket {handle.bucket.bucket_name!r}, {reason})",
+            "a bucket config without versioning",
+        )
+
+    def bucket_lifecycle(
+        self, handle: BucketHandle, tiers: Sequence[TierRule], out: ProgramWriter
+    ) -> None:
+        """Emit lifecycle rules: ``tiers`` (from advanced_config, scoped by prefix) plus
+        the cloud config's own rules. Called for every bucket."""
+        if tiers:
+            raise self.unsupported(
+                f"Lifecycle tiers (bucket {handle.bucket.bucket_name!r})",
+                "the cloud's lifecycle rules through a PulumiCustomization hook",
+            )
+
+    def bucket_lock(self, handle: BucketHandle, lock: ObjectLockConfig, out: ProgramWriter) -> None:
+        """Emit write-once retention for every new object."""
+        raise self.unsupported(
+            f"Object lock (bucket {handle.bucket.bucket_name!r})",
+            "versioning plus a retention policy through a PulumiCustomization hook",
+        )
+
+    def bucket_replication(
+        self, handle: BucketHandle, replication: ReplicationConfig, out: ProgramWriter
+    ) -> None:
+        """Emit the replica bucket and the replication of every new object to it."""
+        raise self.unsupported(
+            f"Replication (bucket {handle.bucket.bucket_name!r})",
+            "a multi-region bucket, or replication through a PulumiCustomization hook",
+        )
+
+    def bucket_extras(self, handle: BucketHandle, out: ProgramWriter) -> None:  # noqa: B027
+        """Cloud-specific settings of the bucket config (CORS, ...). Default: none."""
+
+    def existing_bucket(self, bucket: IRBucket, out: ProgramWriter) -> BucketHandle:
+        """Reference a bucket that exists already (``existing=True``): look it up, never
+        create, change or delete it."""
+        raise self.unsupported(
+            f"Existing buckets (bucket {bucket.bucket_name!r}, existing=True)",
+            "let Glacier create the bucket (drop existing=True)",
+        )
+
+    def bucket_outputs(self, handle: BucketHandle, out: ProgramWriter) -> None:
+        """Stack outputs of a bucket. Default: its name, as ``<provider>/<bucket>``."""
+        out.export(f"{handle.provider.key}/{handle.bucket.bucket_name}", handle.bucket.bucket_name)
+
+    # -- template: identities, functions, executors ---------------------------------------
+    def emit_identity(self, compute: IRCompute, out: ProgramWriter) -> IdentityHandle:
+        """The identity of a function or executor, with exactly the grants its tasks need
+        (reads separate from writes, no wildcards)."""
+        handle = self.identity_resource(compute, out)
+        out.handles.identities[compute.name] = handle
+        grants: list[BucketGrant] = []
+        for grant in compute.grants:
+            bucket = self.ir.bucket(grant.bucket)
+            self.check_same_cloud(compute, bucket)
+            grants.append(BucketGrant(out.handles.bucket(bucket.key), grant.prefix, grant.mode))
+        if grants:
+            self.grant_access(handle, grants, "access", out)
+        return handle
+
+    @abstractmethod
+    def identity_resource(self, compute: IRCompute, out: ProgramWriter) -> IdentityHandle:
+        """Emit the role / managed identity / service account of ``compute``."""
+
+    @abstractmethod
+    def grant_access(
+        self,
+        identity: IdentityHandle,
+        grants: Sequence[BucketGrant],
+        purpose: str,
+        out: ProgramWriter,
+    ) -> list[str]:
+        """Emit ``grants`` for ``identity`` (``purpose``: ``"access"`` for the DAG's grants,
+        ``"staging"`` for an executor's staging prefix); return the resources' variables."""
 
     def emit_function(self, function: IRCompute, out: ProgramWriter) -> None:
-        """Emit a function's identity and grants, then :meth:`emit_function_compute`."""
+        """A function: its identity and grants, then the function itself."""
         identity = self.emit_identity(function, out)
-        self.emit_function_compute(function, identity, out)
+        self.function_resource(function, identity, out)
+
+    def function_resource(
+        self, function: IRCompute, identity: IdentityHandle, out: ProgramWriter
+    ) -> None:
+        """Emit the function (code package, logs) running as ``identity``."""
+        raise self.unsupported(
+            f"Serverless functions (function {function.name!r})",
+            "run the handler in a task of the pipeline",
+        )
 
     def emit_executor(self, executor: IRCompute, out: ProgramWriter) -> None:
-        """Emit an executor's identity and grants, then :meth:`emit_executor_compute`."""
+        """An executor: its identity and grants, its staging bucket and read/write on the
+        staging prefix, then the engine's resources (the engine emitter registered for the
+        executor's config type, else this cloud's own :meth:`executor_resource`)."""
         identity = self.emit_identity(executor, out)
-        self.emit_executor_compute(executor, identity, out)
+        staging = self.staging_bucket(executor, out, default=self.default_staging(executor))
+        if staging is not None:
+            self.grant_staging(executor, identity, staging, out)
         engine = self.engine_for(executor)
         if engine is not None:
-            engine.emit_executor_compute(executor, identity, out)
+            engine.executor_resource(executor, identity, staging, out)
+        else:
+            self.executor_resource(executor, identity, staging, out)
 
+    def default_staging(self, executor: IRCompute) -> str | None:
+        """A staging bucket name for an executor whose config names none (``None``: the
+        executor stages nothing). Default: none."""
+        return None
+
+    def executor_resource(
+        self,
+        executor: IRCompute,
+        identity: IdentityHandle,
+        staging: BucketHandle | None,
+        out: ProgramWriter,
+    ) -> None:
+        """Emit the engine of ``executor`` (job, cluster) running as ``identity``."""
+        engine = getattr(type(executor.config), "engine", "") or "this"
+        raise self.unsupported(
+            f"The {engine} engine (executor {executor.name!r})",
+            "an engine this cloud's plugin supports, or an engine plugin with an emitter",
+        )
+
+    def finish(self, out: ProgramWriter) -> None:  # noqa: B027 - optional hook
+        """Called once after every resource: emit what aggregates several resources (e.g.
+        one lifecycle policy per storage account). Default: nothing."""
+
+    # -- helpers ---------------------------------------------------------------------------
     def engine_for(self, executor: IRCompute) -> EngineEmitter | None:
         """The engine emitter registered for the executor's config type (e.g. Databricks)."""
         from glacier.plugins.registry import get_registry
@@ -75,31 +334,18 @@ class PulumiEmitter(ABC):
             return None
         cls = load_ref(spec.emitter)
         if isinstance(cls, type) and issubclass(cls, EngineEmitter):
-            return cls(self.ir)
+            return cls(self.ir, host=self)
         return None
 
-    @abstractmethod
-    def emit_identity(self, compute: IRCompute, out: ProgramWriter) -> str:
-        """Emit the role/identity of a function or executor with exactly its grants (reads
-        separate from writes, no wildcards). Returns the identity's variable name."""
+    def placement(self, provider: IRProvider, out: ProgramWriter) -> dict[str, Any]:
+        """Arguments any resource needs to live in ``provider`` besides its provider
+        instance (Azure: resource group and location). Engine emitters use it for the
+        cloud resources they add. Default: none."""
+        return {}
 
-    # -- extension points for the compute issue ------------------------------------------
-    def emit_function_compute(  # noqa: B027 - optional hook, empty on purpose
-        self, function: IRCompute, identity: str, out: ProgramWriter
-    ) -> None:
-        """EXTENSION POINT (compute issue): emit the function itself (Lambda, Function App,
-        Cloud Function) running as ``identity``. Until then only the identity is emitted."""
-
-    def emit_executor_compute(  # noqa: B027 - optional hook, empty on purpose
-        self, executor: IRCompute, identity: str, out: ProgramWriter
-    ) -> None:
-        """EXTENSION POINT (compute issue): emit the executor (Glue job, Synapse pool,
-        Dataproc cluster, Databricks job) running as ``identity``."""
-
-    # -- helpers ---------------------------------------------------------------------------
     def staging_bucket(
         self, executor: IRCompute, out: ProgramWriter, default: str | None = None
-    ) -> IRBucket | None:
+    ) -> BucketHandle | None:
         """The executor's staging bucket (``config.staging_bucket``, else ``default``): the
         pipeline's cloud bucket of that name in the executor's provider, or a new bucket
         emitted with this cloud's secure defaults. None when there is none."""
@@ -109,9 +355,8 @@ class PulumiEmitter(ABC):
         if not name:
             return None
         key = f"{executor.provider.key}/{name}"
-        for bucket in self.ir.buckets:
-            if bucket.key == key:
-                return bucket
+        if key in out.handles.buckets:
+            return out.handles.buckets[key]
         bucket = IRBucket(
             key=key,
             bucket_name=name,
@@ -122,9 +367,18 @@ class PulumiEmitter(ABC):
             names=[f"{executor.name}-staging"],
             paths=[STAGING_PREFIX],
         )
-        if not out.has_ref(f"bucket:{key}"):
-            self.emit_bucket(bucket, out)
-        return bucket
+        return self.emit_bucket(bucket, out)
+
+    def grant_staging(
+        self,
+        executor: IRCompute,
+        identity: IdentityHandle,
+        staging: BucketHandle,
+        out: ProgramWriter,
+    ) -> list[str]:
+        """Read and write on exactly the staging prefix (job packages, inputs, results)."""
+        grants = [BucketGrant(staging, STAGING_PREFIX, m) for m in ("read", "write")]
+        return self.grant_access(identity, grants, "staging", out)
 
     def unsupported(
         self, feature: str, alternative: str, detail: str = ""
@@ -145,17 +399,32 @@ class PulumiEmitter(ABC):
 
 
 class EngineEmitter:
-    """Optional emitter registered for an *executor* config type (e.g. Databricks, which runs
-    on any cloud). The cloud emitter asks it who assumes the executor's identity."""
+    """Emitter registered for an *executor* config type whose engine runs on several clouds
+    (e.g. Databricks). The cloud emitter creates the executor's identity and grants, asks
+    :meth:`trusted_service` who assumes that identity, then calls :meth:`executor_resource`.
+    """
 
     #: Cloud key -> the service principal that assumes the executor's identity there.
     trusted_services: ClassVar[dict[str, str]] = {}
 
-    def __init__(self, ir: IRGraph) -> None:
+    def __init__(self, ir: IRGraph, host: PulumiEmitter) -> None:
         self.ir = ir
+        #: The cloud emitter of the executor's provider (for :meth:`PulumiEmitter.placement`).
+        self.host = host
 
     def trusted_service(self, cloud: str) -> str | None:
         return self.trusted_services.get(cloud)
 
-    def emit_executor_compute(self, executor: IRCompute, identity: str, out: ProgramWriter) -> None:
-        """EXTENSION POINT (compute issue): emit the engine's jobs/clusters for ``executor``."""
+    def executor_resource(
+        self,
+        executor: IRCompute,
+        identity: IdentityHandle,
+        staging: BucketHandle | None,
+        out: ProgramWriter,
+    ) -> None:
+        """Emit the engine's jobs/clusters for ``executor``, bound to ``identity``."""
+        raise UnsupportedFeatureError(
+            f"The engine of executor {executor.name!r}",
+            type(self).__name__,
+            "an engine emitter that implements executor_resource",
+        )

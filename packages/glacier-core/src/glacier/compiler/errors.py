@@ -41,3 +41,13 @@ class InjectionError(CompilerError):
 
 class MissingEmitterError(CompilerError):
     """No installed plugin renders resources of this provider/executor config type."""
+
+
+class InvalidNameError(CompilerError):
+    """A resource or pipeline name cannot be compiled (a lone surrogate, a control
+    character, too long); raised at compile, before anything is written."""
+
+
+class ExportError(CompilerError):
+    """``export_pulumi`` could not write the project (disk full, permissions); the previous
+    project in the target folder is left as it was."""

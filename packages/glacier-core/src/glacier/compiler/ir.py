@@ -8,7 +8,7 @@ Emitters render it; nothing here knows a cloud.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -16,9 +16,12 @@ from pydantic import SecretStr
 
 from glacier.compiler.access import AccessResult, analyze_function
 from glacier.compiler.errors import AccessAnalysisError, ConflictingConfigError
+from glacier.compiler.merge import Part, same, scoped_prefix
+from glacier.compiler.merge_advanced import merge_advanced
 from glacier.compiler.package import BuildPlan
 from glacier.dag.graph import PipelineGraph
-from glacier.models import ProviderConfig
+from glacier.escape_hatch import AdvancedStorageConfig, LifecycleTier
+from glacier.models import BucketConfig, ExecutorConfig, ProviderConfig, ServerlessConfig
 from glacier.resources.base import Resource
 from glacier.resources.bucket import Bucket
 from glacier.resources.executor import Executor
@@ -58,27 +61,64 @@ class Grant:
     mode: Mode
 
 
+@dataclass(frozen=True)
+class IRBucketPart:
+    """One Glacier bucket living in a cloud bucket, with the settings it was declared with."""
+
+    name: str
+    path: str
+    config: BucketConfig | None
+    advanced: AdvancedStorageConfig | None
+
+
+@dataclass(frozen=True)
+class TierRule:
+    """Lifecycle tiers for objects under ``prefix`` (``""``: the whole bucket)."""
+
+    prefix: str
+    tiers: tuple[LifecycleTier, ...]
+    #: The Glacier bucket the rule comes from (rule ids, comments).
+    source: str
+
+
 @dataclass
 class IRBucket:
-    """One cloud bucket (S3 bucket, Azure container, GCS bucket)."""
+    """One cloud bucket (S3 bucket, Azure container, GCS bucket).
+
+    ``config`` and ``advanced`` are the merged settings of every Glacier bucket in it (see
+    :mod:`glacier.compiler.merge`); per-path settings are already scoped to their prefixes
+    (``tier_rules``, and the cloud config's own per-path fields).
+    """
 
     key: str
     bucket_name: str
     provider: IRProvider
-    config: Any | None
-    advanced: Any | None
+    config: BucketConfig | None
+    advanced: AdvancedStorageConfig | None
     tags: dict[str, str]
     #: Glacier resource names that live in this bucket, and their paths.
     names: list[str] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)
     readers: list[str] = field(default_factory=list)
     writers: list[str] = field(default_factory=list)
+    #: The Glacier buckets in it, as declared.
+    parts: list[IRBucketPart] = field(default_factory=list)
+    #: Lifecycle tiers by prefix (from ``advanced_config.lifecycle_tiers``).
+    tier_rules: list[TierRule] = field(default_factory=list)
+    #: Referenced, not created: ``provider.bucket(..., existing=True)``.
+    existing: bool = False
+    #: What merging the parts decided, for the compile summary.
+    notes: list[str] = field(default_factory=list)
 
     kind: str = "bucket"
 
     @property
     def name(self) -> str:
         return self.bucket_name
+
+    def describe(self) -> str:
+        """``'raw' (raw/), 'out' (/)``: the Glacier buckets in it, for comments."""
+        return ", ".join(f"{n!r} ({p or '/'})" for n, p in zip(self.names, self.paths, strict=True))
 
 
 @dataclass
@@ -94,7 +134,7 @@ class IRCompute:
     tasks: list[str] = field(default_factory=list)
 
     @property
-    def config(self) -> Any:
+    def config(self) -> ServerlessConfig | ExecutorConfig | None:
         return self.resource.config
 
 
@@ -147,6 +187,17 @@ class DeclaredAccess:
 
 
 AccessDecl = Mapping[str, Mapping[str, Sequence[Bucket | str]]]
+#: ``(provider config, parts) -> (merged bucket config, notes)``.
+ConfigMerger = Callable[
+    [ProviderConfig, Sequence[Part[BucketConfig]]], tuple[BucketConfig, list[str]]
+]
+
+
+def _merge_equal_only(
+    provider: ProviderConfig, parts: Sequence[Part[BucketConfig]]
+) -> tuple[BucketConfig, list[str]]:
+    same("config", parts)
+    return parts[0].value, []
 
 
 def grant_prefix(bucket: Bucket) -> str:
@@ -160,11 +211,14 @@ class IRBuilder:
 
     def __init__(
         self,
-        provider_key: Any,
+        provider_key: Callable[[ProviderConfig], str],
         access: AccessDecl | None = None,
+        merge_configs: ConfigMerger | None = None,
     ) -> None:
         #: ``provider_key(config) -> str``: a readable base name, from the cloud's emitter.
         self._provider_key = provider_key
+        #: ``merge_configs(provider_config, parts) -> (config, notes)``, from the emitter.
+        self._merge_configs: ConfigMerger = merge_configs or _merge_equal_only
         self._access_raw = dict(access or {})
         self._providers: dict[tuple[type, str], IRProvider] = {}
 
@@ -206,7 +260,8 @@ class IRBuilder:
                 reads, writes = _resolve(result, declared.get(res.name), f"function {res.name!r}")
                 functions.append((res, reads, writes))
         seen = {id(r) for r in resources}
-        for *_, reads, writes in (*analysed, *functions):
+        used = [(r, w) for *_, r, w in analysed] + [(r, w) for _, r, w in functions]
+        for reads, writes in used:
             for bucket in (*reads, *writes):
                 if id(bucket) not in seen:
                     seen.add(id(bucket))
@@ -246,9 +301,9 @@ class IRBuilder:
                 _grant(computes[id(executor)], node_id, reads, writes, bucket_of)
         for fn, reads, writes in functions:
             _grant(computes[id(fn)], f"handler:{fn.name}", reads, writes, bucket_of)
-        for bucket in buckets.values():
-            bucket.readers = sorted(set(bucket.readers))
-            bucket.writers = sorted(set(bucket.writers))
+        for ir_bucket in buckets.values():
+            ir_bucket.readers = sorted(set(ir_bucket.readers))
+            ir_bucket.writers = sorted(set(ir_bucket.writers))
         ordered = sorted(computes.values(), key=lambda c: c.name)
         return IRGraph(
             pipeline=graph.name,
@@ -306,33 +361,65 @@ class IRBuilder:
                     key=key,
                     bucket_name=bucket.bucket_name,
                     provider=provider,
-                    config=bucket.config,
-                    advanced=bucket.advanced_config,
+                    config=None,
+                    advanced=None,
                     tags=dict(bucket.provider.tags),
                 )
-            else:
-                _same(found, bucket)
+            elif found.tags != dict(bucket.provider.tags):
+                raise ConflictingConfigError(
+                    f"Glacier buckets {found.names[0]!r} and {bucket.name!r} share the cloud "
+                    f"bucket {found.bucket_name!r} but their providers have different tags. "
+                    "One cloud bucket has one set of tags: give both providers the same tags."
+                )
             found.names.append(bucket.name)
             found.paths.append(bucket.path)
+            found.existing = found.existing or bucket.existing
+            found.parts.append(
+                IRBucketPart(bucket.name, bucket.path, bucket.config, bucket.advanced_config)
+            )
+        for found in out.values():
+            self._merge(found)
         return out
 
-
-def _same(found: IRBucket, bucket: Bucket) -> None:
-    for what, mine, theirs in (
-        ("config", found.config, bucket.config),
-        ("advanced_config", found.advanced, bucket.advanced_config),
-        ("provider tags", found.tags, dict(bucket.provider.tags)),
-    ):
-        if theirs is not None and mine is not None and mine != theirs:
+    def _merge(self, bucket: IRBucket) -> None:
+        """Merged bucket-level settings and per-path rules of a cloud bucket's parts."""
+        configs = [Part(p.name, p.path, p.config) for p in bucket.parts if p.config is not None]
+        advanced = [
+            Part(p.name, p.path, p.advanced) for p in bucket.parts if p.advanced is not None
+        ]
+        if _all_equal([p.value for p in configs]):
+            bucket.config = configs[0].value if configs else None
+        else:
+            merged, notes = self._merge_configs(bucket.provider.config, configs)
+            bucket.config = merged
+            bucket.notes += [f"{bucket.bucket_name}: {n}" for n in notes]
+        if _all_equal([p.value for p in advanced]):
+            bucket.advanced = advanced[0].value if advanced else None
+            if bucket.advanced is not None and bucket.advanced.tiers():
+                tiers = tuple(bucket.advanced.tiers())
+                bucket.tier_rules = [TierRule("", tiers, advanced[0].name)]
+        else:
+            adv, notes = merge_advanced(advanced)
+            bucket.advanced = adv
+            bucket.notes += [f"{bucket.bucket_name}: {n}" for n in notes]
+            bucket.tier_rules = [
+                TierRule(scoped_prefix(p.path), tuple(p.value.tiers()), p.name)
+                for p in advanced
+                if p.value.tiers()
+            ]
+        if bucket.existing and (bucket.config is not None or bucket.advanced is not None):
+            named = [p.name for p in bucket.parts if p.config or p.advanced]
             raise ConflictingConfigError(
-                f"Glacier buckets {found.names[0]!r} and {bucket.name!r} share the cloud bucket "
-                f"{found.bucket_name!r} but have different {what}. One cloud bucket has one "
-                f"{what}: give both the same, or set it on one of them only."
+                f"Cloud bucket {bucket.bucket_name!r} is declared existing=True (referenced, "
+                f"not managed by Glacier), but {', '.join(map(repr, named))} set bucket "
+                "settings (config / advanced_config) that Glacier could only apply by managing "
+                "it. Remove those settings, or drop existing=True to let Glacier create it."
             )
-    if found.config is None:
-        found.config = bucket.config
-    if found.advanced is None:
-        found.advanced = bucket.advanced_config
+
+
+def _all_equal(values: Sequence[object]) -> bool:
+    """Whether every value equals the first (configs hold lists: not hashable)."""
+    return all(v == values[0] for v in values[1:])
 
 
 def _secret_fields(config: ProviderConfig) -> set[str]:

@@ -5,18 +5,24 @@ its requirements and a cloud-specific wrapper entry) and which extra files an ex
 (:class:`BuildFile`, e.g. Glue's entry script); they add them to ``ir.packages`` /
 ``ir.build_files`` while emitting. ``CompiledInfra.export_pulumi(dir)`` then writes::
 
-    dir/build/<function>/        the handler's module (file or top-level package, copied by
-                                 path), requirements.txt, the wrapper entry (and host files)
+    dir/build/<function>/        the handler's Python sources (its module file, or the .py
+                                 files of its top-level package), declared data files
+                                 (``include`` globs), requirements.txt, the wrapper entry
     dir/build/<function>.zip     the same folder as a deterministic zip (sorted entries,
                                  fixed timestamps and permissions)
 
 and every build file under ``dir``. Packaging imports nothing the handler imports: the module
-is located with :func:`importlib.util.find_spec` and copied as files.
+is located with :func:`importlib.util.find_spec` and its files are listed at compile time
+(:attr:`PackageSpec.contents`), so what a package holds is decided, and reported in the
+project's README, before anything is written. Dotfiles and files that usually hold keys or
+credentials (:data:`SECRET_PATTERNS`) are never packed; two functions whose build names
+collide (``score v1`` and ``score-v1``) are a compile error.
 """
 
 from __future__ import annotations
 
 import ast
+import fnmatch
 import importlib.util
 import re
 import shutil
@@ -24,10 +30,11 @@ import sys
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from glacier._version import __version__
-from glacier.compiler.errors import CompilerError
+from glacier.compiler.checks import include_problem, requirement_problem
+from glacier.compiler.errors import CompilerError, ConflictingConfigError
 from glacier.compiler.pyrender import py_literal
 
 BUILD_DIR = "build"
@@ -35,6 +42,41 @@ BUILD_DIR = "build"
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 GLACIER_REQUIREMENT = f"glacier-core=={__version__}"
 _SKIP = {"__pycache__", ".git", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
+#: Data files matching one of these names (case-insensitive) are never packed, even when an
+#: ``include`` glob matches them: they usually hold keys or credentials. Dotfiles and
+#: dot-folders (``.env``, ``.aws/``, ``.ssh/``) are never packed either, sources included.
+SECRET_PATTERNS = (
+    "*.pem",
+    "*.key",
+    "*.p12",
+    "*.pfx",
+    "*.jks",
+    "*.keystore",
+    "*.ppk",
+    "*.kdbx",
+    "*.env",
+    "*.tfstate",
+    "*.tfstate.*",
+    "service-account*.json",
+    "service_account*.json",
+    "client_secret*.json",
+    "credentials*",
+    "secrets.*",
+    "id_rsa*",
+    "id_dsa*",
+    "id_ecdsa*",
+    "id_ed25519*",
+    ".netrc",
+    ".pypirc",
+)
+
+
+@dataclass(frozen=True)
+class PackedFile:
+    """One file copied into a package: its path inside the zip and where it comes from."""
+
+    arcname: str
+    source: Path
 
 
 @dataclass(frozen=True)
@@ -44,10 +86,14 @@ class PackageSpec:
     Attributes:
         name: The Glacier function name (``build/<safe name>/``).
         handler_ref: ``"module:function"`` of the user's handler.
-        source: The module's file, or the top-level package directory, copied by path.
+        source: The module's file, or the top-level package directory.
         requirements: Declared pip requirements (config's list, wrapper's, glacier-core if
             the handler imports glacier), in order, without duplicates.
         files: Cloud-specific files written next to the module: ``(relative path, text)``.
+        contents: Exactly the files copied from the user's code (sources, then declared
+            data), sorted by path inside the zip.
+        left_out: Files an ``include`` glob matched but that were not packed because their
+            names look like secrets (reported in the README).
     """
 
     name: str
@@ -55,6 +101,18 @@ class PackageSpec:
     source: Path
     requirements: tuple[str, ...]
     files: tuple[tuple[str, str], ...] = ()
+    contents: tuple[PackedFile, ...] = ()
+    left_out: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.contents:  # built directly, not by make_package: sources only
+            object.__setattr__(self, "contents", tuple(source_files(self.source)))
+
+    @property
+    def packed(self) -> list[str]:
+        """Every path inside the zip, sorted."""
+        names = {f.arcname for f in self.contents} | {rel for rel, _ in self.files}
+        return sorted(names | {"requirements.txt"})
 
     @property
     def folder(self) -> str:
@@ -70,10 +128,11 @@ class PackageSpec:
 @dataclass(frozen=True)
 class BuildFile:
     """A text file the program uploads (e.g. an engine entry script), relative to the
-    project directory."""
+    project directory. ``owner`` names what needs it (for messages)."""
 
     path: str
     text: str
+    owner: str = ""
 
 
 @dataclass
@@ -82,6 +141,47 @@ class BuildPlan:
 
     packages: list[PackageSpec] = field(default_factory=list)
     files: list[BuildFile] = field(default_factory=list)
+
+    def add_package(self, spec: PackageSpec) -> None:
+        """Add a function's package; refuse one whose build folder or zip another one
+        already uses (see :meth:`check`)."""
+        self.packages.append(spec)
+        self.check()
+
+    def check(self) -> None:
+        """Raise :class:`ConflictingConfigError` when two packages (or a package and a build
+        file) would be written to the same ``build/`` folder or zip: one function would
+        then deploy another's code under its own identity. Names are compared as built
+        (:func:`safe_name`) and case-insensitively (macOS and Windows file systems)."""
+        owners: dict[str, str] = {}
+        for spec in self.packages:
+            key = safe_name(spec.name).lower()
+            other = owners.get(key)
+            if other is not None:
+                raise ConflictingConfigError(
+                    f"{other} and function {spec.name!r} would both be built as "
+                    f"{spec.folder}/ and {spec.archive}, so one would deploy the other's code "
+                    "under its own identity. Rename one of them: build names keep only "
+                    "A-Z a-z 0-9 _ . - (other characters become '-') and ignore case."
+                )
+            owners[key] = f"Function {spec.name!r}"
+        texts: dict[str, BuildFile] = {}
+        for item in self.files:
+            parts = PurePosixPath(item.path).parts
+            folder = parts[1].lower() if len(parts) > 2 and parts[0] == BUILD_DIR else None
+            clash = owners.get(folder) if folder is not None else None
+            if clash is None and len(parts) == 2 and parts[0] == BUILD_DIR:
+                clash = owners.get(parts[1].lower().removesuffix(".zip"))
+            same = texts.get(item.path.lower())
+            if clash is None and same is not None and same.text != item.text:
+                clash = f"The build file of {same.owner or 'another resource'}"
+            if clash is not None:
+                raise ConflictingConfigError(
+                    f"{clash} and {item.owner or 'a build file'} would both be written to "
+                    f"{item.path}. Rename one of them: build names keep only A-Z a-z 0-9 _ . - "
+                    "(other characters become '-') and ignore case."
+                )
+            texts[item.path.lower()] = item
 
 
 def safe_name(name: str) -> str:
@@ -159,17 +259,107 @@ def imports_glacier(paths: Iterable[Path]) -> bool:
 
 
 def requirements_for(
-    source: Path, declared: Sequence[str], wrapper: Sequence[str] = ()
+    source: Path, declared: Sequence[str], wrapper: Sequence[str] = (), owner: str = ""
 ) -> tuple[str, ...]:
     """Declared requirements, then the wrapper's, then glacier-core when the handler's code
-    imports glacier; duplicates (by exact line) removed, order kept."""
+    imports glacier; duplicates (by exact line) removed, order kept. Every line must be one
+    PEP 508 requirement (:func:`glacier.compiler.checks.requirement_problem`), checked
+    before anything is written."""
     out: list[str] = []
     extra = [GLACIER_REQUIREMENT] if imports_glacier(python_files(source)) else []
     for line in (*declared, *wrapper, *extra):
+        problem = requirement_problem(line)
+        if problem is not None:
+            where = f" of {owner}" if owner else ""
+            raise CompilerError(
+                f"Requirement {str(line)[:80]!r}{where} {problem}. Nothing was written."
+            )
         line = line.strip()
-        if line and line not in out:
+        if line not in out:
             out.append(line)
     return tuple(out)
+
+
+def is_secret_name(relative: str) -> bool:
+    """Whether a file (path relative to the import root) is never packed: any dot-named
+    segment, or a data file whose name matches :data:`SECRET_PATTERNS`."""
+    parts = PurePosixPath(relative).parts
+    if any(part.startswith(".") for part in parts):
+        return True
+    name = parts[-1].lower() if parts else ""
+    if name.endswith(".py"):
+        return False
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in SECRET_PATTERNS)
+
+
+def _skipped(relative: str) -> bool:
+    parts = PurePosixPath(relative).parts
+    return bool(_SKIP & set(parts)) or relative.endswith((".pyc", ".pyo"))
+
+
+def source_files(source: Path) -> list[PackedFile]:
+    """The handler's Python sources: its module file, or every ``.py`` file of its
+    top-level package (caches and dot-named files and folders left out)."""
+    root = source.parent
+    if source.is_file():
+        return [PackedFile(source.name, source)]
+    out = []
+    for path in python_files(source):
+        rel = path.relative_to(root).as_posix()
+        if not is_secret_name(rel):
+            out.append(PackedFile(rel, path))
+    return out
+
+
+def included_files(
+    source: Path, patterns: Sequence[str], owner: str
+) -> tuple[list[PackedFile], list[str]]:
+    """Files matched by ``include`` globs (relative to the folder holding the handler's
+    top-level module; a matched folder brings its files): ``(packed, left out as secrets)``.
+    A pattern that matches no packable file, or a file outside that folder (a symlink), is a
+    :class:`CompilerError`."""
+    root = source.parent
+    real_root = root.resolve()
+    packed: dict[str, PackedFile] = {}
+    left_out: set[str] = set()
+    for pattern in patterns:
+        problem = include_problem(pattern)
+        if problem is not None:
+            raise CompilerError(f"include pattern {pattern!r} of {owner} {problem}.")
+        matched: list[Path] = []
+        for hit in sorted(root.glob(pattern)):
+            matched += sorted(p for p in hit.rglob("*") if p.is_file()) if hit.is_dir() else [hit]
+        secrets: list[str] = []
+        count = 0
+        for path in matched:
+            if not path.is_file():
+                continue
+            rel = path.relative_to(root).as_posix()
+            if _skipped(rel):
+                continue
+            if not path.resolve().is_relative_to(real_root):
+                raise CompilerError(
+                    f"include pattern {pattern!r} of {owner} matches {rel}, which resolves "
+                    f"outside {root} (a symlink); copy the file into the folder instead."
+                )
+            if is_secret_name(rel):
+                secrets.append(rel)
+                continue
+            packed.setdefault(rel, PackedFile(rel, path))
+            count += 1
+        left_out.update(secrets)
+        if not count:
+            detail = (
+                f"; it matched only files that look like secrets ({', '.join(secrets[:5])}), "
+                "which are never packed: pass secrets as environment variables or through "
+                "the cloud's secret store"
+                if secrets
+                else ""
+            )
+            raise CompilerError(
+                f"include pattern {pattern!r} of {owner} matches no file under {root}{detail}."
+            )
+    return list(packed.values()), sorted(left_out)
 
 
 def make_package(
@@ -178,8 +368,15 @@ def make_package(
     declared: Sequence[str],
     files: Sequence[tuple[str, str]] = (),
     wrapper_requirements: Sequence[str] = (),
+    include: Sequence[str] = (),
 ) -> PackageSpec:
-    """Describe one function's package (locates the module now: errors surface at compile)."""
+    """Describe one function's package: locates the module and lists every file it will
+    hold now, so errors surface at compile, before anything is written.
+
+    ``include``: globs of data files to pack besides the Python sources, relative to the
+    folder holding the handler's top-level module (e.g. ``["mypkg/models/*.onnx"]``).
+    """
+    owner = f"function {name!r}"
     module_top = split_ref(handler_ref)[0].split(".")[0]
     clashes = [p for p, _ in files if p.split("/")[0].removesuffix(".py") == module_top]
     if clashes:
@@ -188,12 +385,24 @@ def make_package(
             "rename the module."
         )
     source = module_source(handler_ref)
+    requirements = requirements_for(source, declared, wrapper_requirements, owner)
+    data, left_out = included_files(source, include, owner)
+    contents = {f.arcname: f for f in (*source_files(source), *data)}
+    generated = {rel for rel, _ in files} | {"requirements.txt"}
+    taken = sorted(generated & set(contents))
+    if taken:
+        raise CompilerError(
+            f"{owner.capitalize()} would pack {taken[0]!r} from its code, but Glacier writes "
+            "that file into the package; rename the file or narrow the include pattern."
+        )
     return PackageSpec(
         name=name,
         handler_ref=handler_ref,
         source=source,
-        requirements=requirements_for(source, declared, wrapper_requirements),
+        requirements=requirements,
         files=tuple(files),
+        contents=tuple(sorted(contents.values(), key=lambda f: f.arcname)),
+        left_out=tuple(left_out),
     )
 
 
@@ -222,21 +431,19 @@ def loader_lines(handler_ref: str) -> list[str]:
 
 # -- building ------------------------------------------------------------------------------
 def build_package(spec: PackageSpec, root: str | Path) -> Path:
-    """Write ``root/build/<name>/`` and its deterministic zip; returns the zip's path."""
+    """Write ``root/build/<name>/`` (exactly :attr:`PackageSpec.contents`, the requirements
+    and the generated files) and its deterministic zip; returns the zip's path."""
     root = Path(root)
     folder = root / spec.folder
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
-    if spec.source.is_dir():
-        shutil.copytree(
-            spec.source,
-            folder / spec.source.name,
-            ignore=shutil.ignore_patterns(*_SKIP, "*.pyc", "*.pyo"),
-        )
-    else:
-        shutil.copy2(spec.source, folder / spec.source.name)
-    (folder / "requirements.txt").write_text("".join(f"{r}\n" for r in spec.requirements))
+    for item in spec.contents:
+        target = folder / item.arcname
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(item.source, target)
+    requirements = "".join(f"{r}\n" for r in spec.requirements)
+    (folder / "requirements.txt").write_text(requirements, encoding="utf-8")
     for rel, text in spec.files:
         target = folder / rel
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -250,7 +457,11 @@ def deterministic_zip(folder: Path, archive: Path) -> None:
     """Zip ``folder``'s files (paths relative to it): sorted, fixed timestamps, mode 0644."""
     archive.parent.mkdir(parents=True, exist_ok=True)
     files = sorted(
-        (p for p in folder.rglob("*") if p.is_file() and not _SKIP & set(p.parts)),
+        (
+            p
+            for p in folder.rglob("*")
+            if p.is_file() and not _SKIP & set(p.relative_to(folder).parts)
+        ),
         key=lambda p: p.relative_to(folder).as_posix(),
     )
     tmp = archive.with_suffix(".zip.tmp")
@@ -265,6 +476,7 @@ def deterministic_zip(folder: Path, archive: Path) -> None:
 
 def build_all(plan: BuildPlan, root: str | Path) -> list[Path]:
     """Build every package and write every build file; returns what was written."""
+    plan.check()
     root = Path(root)
     written: list[Path] = []
     for spec in plan.packages:

@@ -9,7 +9,11 @@ writer applies customization hooks right after the resource they target, and
 from __future__ import annotations
 
 import json
+import os
 import re
+import secrets
+import shutil
+import tempfile
 import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,7 +21,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from glacier._version import __version__
-from glacier.compiler.injector import MAIN_FILE, extract_regions, render_regions
+from glacier.compiler.errors import ExportError
+from glacier.compiler.handles import Handles
+from glacier.compiler.injector import MAIN_FILE, extract_regions, read_program, render_regions
 from glacier.compiler.package import build_all
 from glacier.compiler.pyrender import (
     Call,
@@ -36,11 +42,30 @@ PULUMI_REQUIREMENT = "pulumi>=3.200,<4"
 
 
 @dataclass
+class PendingResource:
+    """A resource statement whose arguments may still be amended until rendering
+    (:meth:`ProgramWriter.amend`): clouds that set a feature as an argument of the resource
+    itself (GCS versioning, retention) add it after the resource was emitted."""
+
+    var: str
+    type_: str
+    logical: str
+    kwargs: dict[str, Any]
+
+    def render(self) -> str:
+        # Arguments amended after the resource was emitted go before ``opts``, which stays last.
+        kwargs = {k: v for k, v in self.kwargs.items() if k != "opts"}
+        if "opts" in self.kwargs:
+            kwargs["opts"] = self.kwargs["opts"]
+        return render_assignment(self.var, Call(self.type_, kwargs, args=(self.logical,)))
+
+
+@dataclass
 class Block:
     """One commented group of statements (usually one resource)."""
 
     comment: list[str]
-    lines: list[str]
+    lines: list[str | PendingResource]
 
 
 @dataclass
@@ -72,11 +97,22 @@ class ProgramWriter:
         self._sections: list[Section] = []
         self._vars: set[str] = set()
         self._logical: set[tuple[str, str]] = set()
-        self._refs: dict[str, str] = {}
+        self._pending: dict[str, PendingResource] = {}
+        #: Typed handles of what was emitted (providers, buckets, identities, emit-once).
+        self.handles = Handles()
+        #: Resources registered so far, by Pulumi type (for summaries and ``--check``).
+        self.resource_types: list[str] = []
         self._exports: list[tuple[str, Any]] = []
         self._imports: set[str] = set()
         self._hooks: dict[str, str] = {}
         self.applied: set[str] = set()
+        self._resource_count = 0
+
+    @property
+    def resource_count(self) -> int:
+        """Pulumi resources written so far through :meth:`resource` (customization hooks
+        and injected code may add more when the program runs)."""
+        return self._resource_count
 
     # -- structure -------------------------------------------------------------------------
     def section(self, title: str) -> None:
@@ -106,17 +142,7 @@ class ProgramWriter:
         self._logical.add((type_, candidate))
         return candidate
 
-    def set_ref(self, key: str, var: str) -> None:
-        """Remember the variable of a resource other emitters refer to (by IR key)."""
-        self._refs[key] = var
-
-    def ref(self, key: str) -> str:
-        return self._refs[key]
-
-    def has_ref(self, key: str) -> bool:
-        return key in self._refs
-
-    def _block(self, comment: str | Sequence[str], lines: list[str]) -> None:
+    def _block(self, comment: str | Sequence[str], lines: list[str | PendingResource]) -> None:
         if not self._sections:
             self.section("Resources")
         comments = [comment] if isinstance(comment, str) else list(comment)
@@ -143,21 +169,64 @@ class ProgramWriter:
         """
         logical = self.logical_name(type_, name)
         var = self.var(var_hint or logical)
+        self._resource_count += 1
         kwargs: dict[str, Any] = {k: v for k, v in args.items() if v is not None}
         opts: dict[str, Any] = {}
         if provider is not None:
-            opts["provider"] = Expr(self.ref(provider.key))
+            opts["provider"] = Expr(self.handles.provider(provider.key).var)
         deps = sorted(set(depends_on))
         if deps:
             opts["depends_on"] = [Expr(d) for d in deps]
         opts.update(extra_opts or {})
         if opts:
             kwargs["opts"] = Call("pulumi.ResourceOptions", opts)
-        call = Call(type_, kwargs, args=(logical,))
-        self._block(comment, [render_assignment(var, call)])
+        pending = PendingResource(var, type_, logical, kwargs)
+        self._pending[var] = pending
+        self.resource_types.append(type_)
+        self._block(comment, [pending])
         if target is not None:
             self._apply_hooks(var, target)
         return var
+
+    def reference(
+        self,
+        type_: str,
+        name: str,
+        resource_id: Any,
+        *,
+        comment: str | Sequence[str],
+        provider: IRProvider | None = None,
+        var_hint: str | None = None,
+    ) -> str:
+        """``var = type_.get(name, resource_id, opts=...)``: an existing cloud resource,
+        read by id and never created, changed or deleted by the program; returns ``var``."""
+        logical = self.logical_name(type_, name)
+        var = self.var(var_hint or logical)
+        kwargs: dict[str, Any] = {}
+        if provider is not None:
+            kwargs["opts"] = Call(
+                "pulumi.ResourceOptions",
+                {"provider": Expr(self.handles.provider(provider.key).var)},
+            )
+        self.resource_types.append(f"{type_} (existing)")
+        self._block(
+            comment,
+            [render_assignment(var, Call(f"{type_}.get", kwargs, args=(logical, resource_id)))],
+        )
+        return var
+
+    def amend(self, var: str, args: Mapping[str, Any]) -> None:
+        """Set more arguments of the resource ``var`` emitted earlier (``None`` values are
+        ignored; an argument already set is an error, so nothing is overwritten silently)."""
+        pending = self._pending.get(var)
+        if pending is None:
+            raise KeyError(f"{var!r} is not a resource of this program")
+        for name, value in args.items():
+            if value is None:
+                continue
+            if name in pending.kwargs:
+                raise ValueError(f"{pending.logical}: argument {name!r} is already set")
+            pending.kwargs[name] = value
 
     def value(self, hint: str, value: Any, *, comment: str | Sequence[str]) -> str:
         """``var = value`` (e.g. an invoke such as ``aws.get_caller_identity_output()``)."""
@@ -182,7 +251,7 @@ class ProgramWriter:
                 {
                     "resource_name": glacier_name,
                     "environment": Call("types.SimpleNamespace", target.provider.environment()),
-                    "provider": Expr(self.ref(target.provider.key)),
+                    "provider": Expr(self.handles.provider(target.provider.key).var),
                     "tags": dict(target.tags),
                     "resources": Expr("glacier_resources(globals())"),
                 },
@@ -220,7 +289,7 @@ class ProgramWriter:
                 if i:
                     out.append("")
                 out += [line for c in block.comment for line in _comment_lines(c)]
-                out += block.lines
+                out += [x if isinstance(x, str) else x.render() for x in block.lines]
         if self._exports:
             out += ["", py_comment("=== Outputs ===")]
             for name, value in self._exports:
@@ -263,6 +332,8 @@ class CompiledInfra:
     program: str
     requirements: list[str]
     notes: list[str] = field(default_factory=list)
+    #: Pulumi resources the generated program declares (``ProgramWriter.resource_count``).
+    pulumi_resource_count: int | None = None
 
     def __post_init__(self) -> None:
         for line in self.ir.program_requirements:
@@ -290,8 +361,10 @@ class CompiledInfra:
         )
 
     def readme(self) -> str:
+        """``README.md``: how to deploy, the resources, and exactly which files each
+        function's code package holds (and which matched files were left out as secrets)."""
         lines = [
-            f"# Pulumi project for Glacier pipeline `{self.ir.pipeline}`",
+            f"# Pulumi project for Glacier pipeline `{_md(self.ir.pipeline)}`",
             "",
             f"Generated by Glacier {__version__}. Do not edit `__main__.py` by hand outside the",
             "`glacier:custom-code` regions (see `PulumiProgramInjector`); re-run",
@@ -307,13 +380,22 @@ class CompiledInfra:
             "",
         ]
         for res in self.resources:
-            lines.append(f"- {res.kind} `{res.name}` ({res.provider.key})")
+            lines.append(f"- {res.kind} `{_md(res.name)}` ({_md(res.provider.key)})")
         if self.ir.build.packages:
-            lines += ["", "Function code packages (rebuilt by every export):", ""]
             lines += [
-                f"- `{p.archive}` from `{p.folder}/` (handler `{p.handler_ref}`)"
-                for p in self.ir.build.packages
+                "",
+                "Function code packages (rebuilt by every export). Each holds the handler's",
+                "Python sources and the data files its config declares (`include`), never",
+                "dotfiles or files named like keys or credentials:",
             ]
+            for p in self.ir.build.packages:
+                lines += ["", f"- `{p.archive}` (handler `{_md(p.handler_ref)}`):"]
+                lines += [f"  - `{_md(name)}`" for name in p.packed]
+                if p.left_out:
+                    shown = ", ".join(f"`{_md(n)}`" for n in p.left_out[:_README_LIMIT])
+                    more = len(p.left_out) - _README_LIMIT
+                    shown += f" and {more} more" if more > 0 else ""
+                    lines.append(f"  - left out (look like secrets): {shown}")
         if self.notes:
             lines += ["", "Notes:", "", *[f"- {n}" for n in self.notes]]
         return "\n".join(lines) + "\n"
@@ -322,17 +404,103 @@ class CompiledInfra:
         """Write ``__main__.py``, ``Pulumi.yaml``, ``requirements.txt`` and ``README.md`` to
         ``directory``, and the function packages and build files under ``directory/build/``
         (see :mod:`glacier.compiler.package`). Custom-code regions of an existing
-        ``__main__.py`` are kept."""
+        ``__main__.py`` are kept.
+
+        Everything is first written to a temporary folder next to ``directory``, then moved
+        into place entry by entry (each a rename; the previous entries are restored if a
+        move fails), so a failure leaves the previous project as it was. Other files in
+        ``directory`` (stack configs, ``venv/``) are never touched."""
         out = Path(directory)
-        out.mkdir(parents=True, exist_ok=True)
+        if out.exists() and not out.is_dir():
+            raise ExportError(f"Cannot export to {out}: it exists and is not a folder.")
         main = out / MAIN_FILE
-        regions = extract_regions(main.read_text()) if main.exists() else []
-        (out / MAIN_FILE).write_text(self.program + render_regions(regions))
-        (out / "Pulumi.yaml").write_text(self.pulumi_yaml(project_name))
-        (out / "requirements.txt").write_text(self.requirements_txt())
-        (out / "README.md").write_text(self.readme())
-        build_all(self.ir.build, out)
+        regions = extract_regions(read_program(main)) if main.exists() else []
+        texts = {
+            MAIN_FILE: self.program + render_regions(regions),
+            "Pulumi.yaml": self.pulumi_yaml(project_name),
+            "requirements.txt": self.requirements_txt(),
+            "README.md": self.readme(),
+        }
+        self.ir.build.check()
+        entries = [*texts, *_build_entries(self)]
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            staged = out.parent / f".{out.name}.glacier-new-{secrets.token_hex(6)}"
+            staged.mkdir()  # default permissions: it becomes the project folder when new
+        except OSError as exc:
+            raise ExportError(f"Cannot export to {out}: {exc}.") from exc
+        try:
+            for name, text in texts.items():
+                (staged / name).write_text(text, encoding="utf-8", newline="\n")
+            build_all(self.ir.build, staged)
+            if not out.exists():
+                os.replace(staged, out)
+            else:
+                _install(staged, out, entries)
+        except (OSError, UnicodeError) as exc:
+            raise ExportError(
+                f"Cannot export to {out}: {exc}. The previous project there is unchanged."
+            ) from exc
+        finally:
+            shutil.rmtree(staged, ignore_errors=True)
         return out
+
+
+#: Most names of left-out files listed per package in the README.
+_README_LIMIT = 20
+
+
+def _md(text: object) -> str:
+    """User text for README.md: printable, encodable, and unable to end a code span."""
+    value = str(text)
+    clean = "".join(
+        ch if ch.isprintable() and not 0xD800 <= ord(ch) <= 0xDFFF else "?" for ch in value
+    )
+    return clean.replace("`", "'")
+
+
+def _build_entries(infra: CompiledInfra) -> list[str]:
+    """The project-relative paths ``build_all`` writes: each package's folder and zip, and
+    each build file (moved into place one by one)."""
+    entries: list[str] = []
+    for spec in infra.ir.build.packages:
+        entries += [spec.folder, spec.archive]
+    entries += [item.path for item in infra.ir.build.files]
+    return list(dict.fromkeys(entries))
+
+
+def _install(staged: Path, out: Path, entries: Sequence[str]) -> None:
+    """Move ``entries`` from ``staged`` into ``out``, each by a rename; previous entries go
+    to a backup folder first and are restored (and the new ones removed) on any failure."""
+    backup = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.glacier-old-"))
+    moved: list[tuple[str, bool]] = []
+    try:
+        for rel in entries:
+            target = out / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            had_old = target.exists() or target.is_symlink()
+            if had_old:
+                (backup / rel).parent.mkdir(parents=True, exist_ok=True)
+                os.replace(target, backup / rel)
+            moved.append((rel, had_old))
+            os.replace(staged / rel, target)
+    except BaseException:
+        for rel, had_old in reversed(moved):
+            target = out / rel
+            if not (staged / rel).exists() and (target.exists() or target.is_symlink()):
+                _remove(target)
+            if had_old:
+                os.replace(backup / rel, target)
+        raise
+    finally:
+        shutil.rmtree(backup, ignore_errors=True)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
 
 
 def _project_name(pipeline: str) -> str:
@@ -343,6 +511,6 @@ def header_lines(pipeline: str) -> list[str]:
     """The generated-file header."""
     return [
         f"*** Generated by Glacier {__version__} from pipeline {pipeline!r}. Do not edit. ***",
-        "Re-run `glacier compile` to regenerate. Only code inside glacier:custom-code regions",
+        "Re-run `glacier compile` to regenerate. Only code inside custom-code regions",
         "(PulumiProgramInjector) survives regeneration.",
     ]

@@ -77,9 +77,20 @@ def py_literal(value: Any) -> str:
     return _render(value, 0, LINE_LENGTH)
 
 
+#: The custom-code marker word (``glacier.compiler.injector``), in any spacing or case.
+_MARKER_WORD = re.compile(r"glacier\s*:\s*custom-code", re.IGNORECASE)
+
+
 def py_comment(text: str) -> str:
-    """One comment line: newlines and other control characters are neutralised."""
+    """One comment line: newlines and other control characters are neutralised, and the
+    injector's marker word ``glacier:custom-code`` is defused (``glacier custom-code``), so
+    no user text in a comment can ever forge a custom-code region marker."""
     clean = "".join(ch if ch.isprintable() else " " for ch in str(text))
+    while True:
+        defused = _MARKER_WORD.sub("glacier custom-code", clean)
+        if defused == clean:
+            break
+        clean = defused
     return "# " + clean.strip()
 
 
@@ -174,9 +185,10 @@ def _flat(value: Any) -> str:
 
 def _split_string(value: str, column: int, width: int, level: int) -> str | None:
     """A long string as parenthesised implicit concatenation, one chunk per line (each
-    chunk is escaped on its own, so the value is unchanged)."""
+    chunk is escaped on its own, so the value is unchanged). A string that fits on a line
+    of its own is one parenthesised chunk (what ruff keeps)."""
     inner = INDENT * (level + 1)
-    room = max(width - len(inner) - 2, 20)
+    room = max(LINE_LENGTH - len(inner), 20)  # a chunk line holds no trailing comma
     chunks: list[str] = []
     rest = value
     while rest:
@@ -186,7 +198,7 @@ def _split_string(value: str, column: int, width: int, level: int) -> str | None
             piece = piece[: cut + 1] if cut > 0 else piece[: max(len(piece) * 3 // 4, 1)]
         chunks.append(piece)
         rest = rest[len(piece) :]
-    if len(chunks) < 2:
+    if not chunks:
         return None
     body = "\n".join(inner + _str_literal(c) for c in chunks)
     return f"(\n{body}\n{INDENT * level})"
@@ -206,6 +218,6 @@ def _render(value: Any, column: int, width: int, level: int = 0) -> str:
     lines = [open_]
     for prefix, item in items:
         head = inner + prefix
-        lines.append(head + _render(item, len(head), width - 1, level + 1) + ",")
+        lines.append(head + _render(item, len(head), LINE_LENGTH - 1, level + 1) + ",")
     lines.append(INDENT * level + close)
     return "\n".join(lines)

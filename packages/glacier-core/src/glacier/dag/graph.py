@@ -115,7 +115,7 @@ def _walk(value: Any) -> Iterator[Any]:
 _CONTAINERS = (list, tuple, set, frozenset, dict)
 
 
-def _scan(value: Any, found: list[str], task_cls: type) -> None:
+def _scan(value: Any, found: list[str], task_cls: type[Task]) -> None:
     """Collect the ids of TaskOutput placeholders nested in ``value`` (in order), and reject
     Task objects passed where their output was meant. A plain loop, not a generator: this
     runs once per task call while a DAG is built."""

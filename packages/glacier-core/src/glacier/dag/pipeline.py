@@ -6,6 +6,8 @@ from collections.abc import Callable
 from typing import Any, overload
 
 from glacier.dag.graph import GraphBuilder, PipelineGraph, current_builder
+from glacier.dag.loading import is_loading, stop_run_at_load
+from glacier.dag.params import PipelineParams
 from glacier.dag.progress import Progress
 from glacier.dag.result import RunResult
 
@@ -14,20 +16,41 @@ class Pipeline:
     """A named pipeline. Build its DAG with :meth:`build`, run it with :meth:`run`, draw it
     with :meth:`graph`, turn it into infrastructure code with :meth:`compile`."""
 
-    def __init__(self, fn: Callable[..., Any], name: str | None = None) -> None:
+    def __init__(
+        self,
+        fn: Callable[..., Any],
+        name: str | None = None,
+        *,
+        schedule: Any = None,
+        timezone: str | None = None,
+        triggers: Any = None,
+        on_failure: Any = None,
+        runs: Any = None,
+    ) -> None:
         self.fn = fn
-        self.name = name or getattr(fn, "__name__", "pipeline")
+        self.name: str = name or str(getattr(fn, "__name__", "pipeline"))
         self.__doc__ = fn.__doc__
+        self.params = PipelineParams(self.name, fn)
+        # Operating settings (glacier/schedule/spec.py): checked now, used by serve/compilers.
+        from glacier.schedule.spec import operating
+
+        self.schedule, self.triggers, self.on_failure, self.runs = operating(
+            fn, self.name, schedule, timezone, triggers, on_failure, runs
+        )
 
     def build(self, **params: Any) -> PipelineGraph:
-        """Call the pipeline function to record its task calls, then validate the DAG.
+        """Check the parameters, call the pipeline function to record its task calls, then
+        validate the DAG.
 
-        Raises :class:`glacier.errors.PipelineDefinitionError` before anything runs.
+        Raises :class:`glacier.errors.PipelineParameterError` for a missing, unknown or
+        invalid parameter and :class:`glacier.errors.PipelineDefinitionError` for a bad
+        DAG, before anything runs.
         """
+        values = self.params.bind(params)
         builder = GraphBuilder(self.name)
         token = current_builder.set(builder)
         try:
-            self.fn(**params)
+            self.fn(**values)
         finally:
             current_builder.reset(token)
         return builder.finish()
@@ -47,14 +70,27 @@ class Pipeline:
             raise_on_failure: Raise :class:`glacier.errors.PipelineFailedError` (naming the
                 failing task, chained to its exception) instead of returning a failed result.
             progress: A :class:`Progress`, or True for one line per event on stderr.
-            params: Keyword arguments for the pipeline function.
+            params: The pipeline function's parameters, checked and converted to their
+                annotations (``day="2026-11-01"`` for ``day: date``); see
+                :class:`~glacier.dag.params.PipelineParams`.
+
+        Inside a pipeline file loaded by ``glacier run|graph|compile`` or by an executor
+        worker, a call at module level does not run: the loader stops the file there (see
+        :mod:`glacier.dag.loading`).
         """
+        if is_loading():
+            stop_run_at_load(self.name)
         from glacier.dag.progress import ConsoleProgress
         from glacier.dag.runtime import Runner
+        from glacier.runs.recorder import Recording
 
-        graph = self.build(**params)
-        reporter = ConsoleProgress() if progress is True else progress or None
-        result = Runner(graph, max_workers=max_workers, progress=reporter).run()
+        with Recording(self, params) as recording:  # the run record (glacier/runs/)
+            graph = self.build(**params)
+            reporter = ConsoleProgress() if progress is True else progress or None
+            observer = recording.observe(graph, reporter)
+            result = recording.finish(
+                Runner(graph, max_workers=max_workers, progress=observer).run()
+            )
         if raise_on_failure:
             result.raise_on_failure()
         return result
@@ -79,15 +115,45 @@ class Pipeline:
 @overload
 def pipeline(fn: Callable[..., Any], /) -> Pipeline: ...
 @overload
-def pipeline(*, name: str | None = ...) -> Callable[[Callable[..., Any]], Pipeline]: ...
+def pipeline(
+    *,
+    name: str | None = ...,
+    schedule: Any = ...,
+    timezone: str | None = ...,
+    triggers: Any = ...,
+    on_failure: Any = ...,
+    runs: Any = ...,
+) -> Callable[[Callable[..., Any]], Pipeline]: ...
 
 
 def pipeline(
-    fn: Callable[..., Any] | None = None, /, *, name: str | None = None
+    fn: Callable[..., Any] | None = None,
+    /,
+    *,
+    name: str | None = None,
+    schedule: Any = None,
+    timezone: str | None = None,
+    triggers: Any = None,
+    on_failure: Any = None,
+    runs: Any = None,
 ) -> Pipeline | Callable[[Callable[..., Any]], Pipeline]:
-    """Declare a pipeline: ``@pipeline`` or ``@pipeline(name="sales")``."""
+    """Declare a pipeline: ``@pipeline`` or ``@pipeline(name="sales")``.
+
+    Operating settings (see docs/operating.md): ``schedule`` (cron text or a
+    :class:`~glacier.schedule.Schedule`) with ``timezone``; ``triggers`` (one or a list of
+    :class:`~glacier.schedule.OnWrite`); ``on_failure`` (:class:`~glacier.schedule.Alert`
+    or a list); ``runs`` (where run records go: a bucket prefix, a URI, or False for none).
+    """
 
     def wrap(f: Callable[..., Any]) -> Pipeline:
-        return Pipeline(f, name=name)
+        return Pipeline(
+            f,
+            name=name,
+            schedule=schedule,
+            timezone=timezone,
+            triggers=triggers,
+            on_failure=on_failure,
+            runs=runs,
+        )
 
     return wrap(fn) if fn is not None else wrap

@@ -56,6 +56,8 @@ class ConsoleProgress(Progress):
         extra = f" ({run.reason})" if run.reason else ""
         if run.error is not None and run.status is not TaskStatus.NOT_RUN:
             extra = f": {type(run.error).__name__}: {run.error}"
+            if run.location is not None:
+                extra += f" [at {run.location}]"
         self._line(f"{_SYMBOL[run.status]:<8} {run.name} in {run.duration:.2f}s{extra}")
 
 

@@ -81,8 +81,10 @@ def run_on_executor(
     executor: Executor,
     active: ActiveJobs,
     on_status: Callable[[str], None],
+    on_job: Callable[[str, str | None], None] | None = None,
 ) -> Any:
-    """Submit the call as a job and wait for it; returns the task's result."""
+    """Submit the call as a job and wait for it; returns the task's result. ``on_job``
+    receives the engine's job id and run URL as soon as the job is submitted."""
     adapter: ExecutorAdapter = executor._get_adapter()
     key = f"{node_id.replace('#', '-')}-{uuid.uuid4().hex[:12]}"
     staging = adapter.staging(key)
@@ -107,6 +109,11 @@ def run_on_executor(
     )
     job_id = executor.submit_job(spec.model_dump(mode="json"))
     active.add(node_id, adapter, job_id)
+    if on_job is not None:
+        url = None
+        with contextlib.suppress(Exception):  # a link is nice to have, never a failure
+            url = adapter.get_run_url(job_id)
+        on_job(job_id, url)
     try:
         status = _wait(executor, job_id, on_status)
     finally:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from glacier.errors import PipelineFailedError
+
+if TYPE_CHECKING:
+    from glacier.dag.location import Location
 
 
 class TaskStatus(enum.StrEnum):
@@ -33,6 +36,11 @@ class TaskRun:
     uris_written: list[str] = field(default_factory=list)
     executor: str = "local"
     job_id: str | None = None
+    #: Link to the job in the engine's UI (executor tasks), when the engine has one.
+    run_url: str | None = None
+    #: Where a failed task failed in the user's code (innermost user frame, else the task's
+    #: ``def`` line).
+    location: Location | None = None
 
     @property
     def ok(self) -> bool:
@@ -80,8 +88,9 @@ class RunResult:
         first = failed[0]
         err = first.error
         more = f" (and {len(failed) - 1} more failed)" if len(failed) > 1 else ""
+        at = f" at {first.location}" if first.location else ""
         raise PipelineFailedError(
             f"Pipeline {self.pipeline!r} failed: task {first.name!r} raised "
-            f"{type(err).__name__}: {err}{more}",
+            f"{type(err).__name__}: {err}{at}{more}",
             self,
         ) from err

@@ -32,9 +32,10 @@ from typing import TYPE_CHECKING, Any
 
 from glacier.dag.context import TaskContext, current_task
 from glacier.dag.graph import Node, PipelineGraph, substitute
+from glacier.dag.location import definition_location, user_location
 from glacier.dag.progress import Progress
 from glacier.dag.result import RunResult, TaskRun, TaskStatus
-from glacier.errors import TaskTimeoutError
+from glacier.errors import PipelineDefinitionError, TaskOutputError, TaskTimeoutError
 
 if TYPE_CHECKING:
     from glacier.dag.remote import ActiveJobs
@@ -45,6 +46,12 @@ _SUCCEEDED = TaskStatus.SUCCEEDED
 #: An event posted by a drain loop: (node id, True/False = succeeded/failed, output or
 #: exception) or (node id, None, start time) when the task starts.
 _Done = tuple[str, bool | None, Any]
+
+
+def _note_job(run: TaskRun, job_id: str, url: str | None) -> None:
+    """Keep the engine's job id and run URL of an executor task (for the run record)."""
+    run.job_id = job_id
+    run.run_url = url
 
 
 class _NoJobs:
@@ -129,6 +136,13 @@ class Runner:
         progress: Progress | None = None,
     ) -> None:
         self.graph = graph
+        if max_workers is not None and (
+            not isinstance(max_workers, int) or isinstance(max_workers, bool) or max_workers < 1
+        ):
+            raise PipelineDefinitionError(
+                f"max_workers must be an integer >= 1 (or None for the default), got "
+                f"{max_workers!r}."
+            )
         self.max_workers = max_workers or default_workers()
         self.progress = progress or Progress()
         self.active: ActiveJobs | _NoJobs = _NoJobs()
@@ -169,10 +183,13 @@ class Runner:
                 out = self._call_with_retries(node, run, args, kwargs)
         finally:
             current_task.reset(token)
+        if type(out).__name__ == "LazyFrame":
+            check_lazy_output(node, out)
         if ctx.writes:
             run.uris_written = [w.uri for w in ctx.writes]
             rows = [w.rows for w in ctx.writes]
-            run.rows_written = None if any(r is None for r in rows) else sum(rows)  # type: ignore[misc]
+            counts = [r for r in rows if r is not None]
+            run.rows_written = sum(counts) if len(counts) == len(rows) else None
         return out
 
     def _call_with_retries(
@@ -197,6 +214,7 @@ class Runner:
                         task.executor,
                         self.active,  # type: ignore[arg-type]
                         lambda s: self.progress.on_status(node.id, s),
+                        lambda job_id, url: _note_job(run, job_id, url),
                     )
                 return task.fn(*args, **kwargs)
             except Exception as exc:
@@ -276,11 +294,11 @@ class Runner:
                 except Empty:
                     item = None
                 while item is not None:  # drain every event that is already there
-                    nid, ok, value = item
+                    nid, state, value = item
                     if nid in abandoned:
-                        if ok is not None:
+                        if state is not None:
                             abandoned.discard(nid)  # finished after its timeout: ignored
-                    elif ok is None:  # started in a worker
+                    elif state is None:  # started in a worker
                         running[nid] = value
                         progress.on_start(nid)
                         timeout = nodes[nid].task.timeout
@@ -289,7 +307,7 @@ class Runner:
                     else:
                         started = running.pop(nid)
                         duration = time.perf_counter() - started  # type: ignore[operator]
-                        self._complete(nid, ok, value, duration, ready, remaining)
+                        self._complete(nid, state, value, duration, ready, remaining)
                     try:
                         item = done.get_nowait()
                     except Empty:
@@ -330,6 +348,9 @@ class Runner:
         else:
             run.status = TaskStatus.FAILED
             run.error = value
+            run.location = user_location(value) or definition_location(
+                self.graph.nodes[nid].task.fn
+            )
             self.progress.on_finish(run)
             self._skip_downstream(nid)
 
@@ -357,3 +378,22 @@ class Runner:
             run.reason = f"upstream task {failed!r} did not succeed"
             self.progress.on_finish(run)
             stack.extend(downstream[nid])
+
+
+def check_lazy_output(node: Node, frame: Any) -> None:
+    """Resolve a returned LazyFrame's schema at the task boundary (no data is read), so a
+    plan that cannot work (a missing column, a bad cast) fails in the task that built it,
+    not in the task that later collects or writes it."""
+    import polars as pl
+
+    if not isinstance(frame, pl.LazyFrame):
+        return
+    try:
+        frame.collect_schema()
+    except Exception as exc:
+        detail = str(exc).strip().split("\n\n")[0].strip()
+        raise TaskOutputError(
+            f"Task {node.id!r} returned a LazyFrame whose query plan does not resolve: "
+            f"{type(exc).__name__}: {detail}. (Glacier resolves the schema of every LazyFrame a "
+            "task returns, so a bad plan fails in the task that built it.)"
+        ) from exc

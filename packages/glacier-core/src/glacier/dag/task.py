@@ -34,7 +34,7 @@ class Task:
         if not callable(fn):
             raise PipelineDefinitionError(f"@task needs a function, got {fn!r}")
         self.fn = fn
-        self.name = name or getattr(fn, "__name__", "task")
+        self.name: str = name or str(getattr(fn, "__name__", "task"))
         self.signature = inspect.signature(fn)
         self._arity = _positional_arity(self.signature)
         self.depends_on = tuple(_check_depends_on(self.name, depends_on))

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from glacier.dag.loading import SCRIPT_MODULE_PREFIX, load_script
+
 
 def ref_of(fn: Callable[..., Any]) -> str:
     """A reference another process can import. Functions from ``__main__`` use the file path."""
@@ -20,13 +22,17 @@ def ref_of(fn: Callable[..., Any]) -> str:
             f"{fn!r} cannot be imported by path from another process: define it at module "
             "level (not a lambda, closure or method of a local class)."
         )
-    if module == "__main__":
-        main_file = getattr(sys.modules.get("__main__"), "__file__", None)
-        if not main_file:
+    if module == "__main__" or module.startswith(SCRIPT_MODULE_PREFIX) or module not in sys.modules:
+        # __main__, a pipeline file loaded by path (glacier/dag/loading.py), or a file whose
+        # module is gone: the other process imports it by path.
+        code = getattr(fn, "__code__", None)
+        main_file = getattr(sys.modules.get(module), "__file__", None)
+        source = main_file or (code.co_filename if code is not None else None)
+        if not source or not Path(source).is_file():
             raise ValueError(
                 f"{qualname} is defined in an interactive session; move it into a module file."
             )
-        return f"{Path(main_file).resolve()}:{qualname}"
+        return f"{Path(source).resolve()}:{qualname}"
     return f"{module}:{qualname}"
 
 
@@ -36,17 +42,15 @@ def resolve_ref(ref: str) -> Any:
     if not sep or not target or not qualname:
         raise ValueError(f"Bad code reference {ref!r}: expected 'module:function'")
     if target.endswith(".py"):
-        path = Path(target)
-        mod_name = f"_glacier_user_{abs(hash(str(path)))}"
-        module = sys.modules.get(mod_name)
-        if module is None:
-            spec = importlib.util.spec_from_file_location(mod_name, path)
-            if spec is None or spec.loader is None:
-                raise ImportError(f"Cannot load {path}")
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[mod_name] = module
-            sys.path.insert(0, str(path.parent))
-            spec.loader.exec_module(module)
+        # A pipeline file: loaded once, without re-running a module-level pipeline.run().
+        loaded = load_script(target)
+        module = loaded.module
+        if loaded.skipped is not None and not hasattr(module, qualname.split(".")[0]):
+            raise ImportError(
+                f"{qualname} is defined in {target} below line {loaded.skipped.lineno}, "
+                f"where the file runs pipeline {loaded.skipped.pipeline!r} at module level. "
+                'Put that call under `if __name__ == "__main__":`.'
+            )
     else:
         module = importlib.import_module(target)
     obj: Any = module

@@ -36,10 +36,15 @@ def store_result(spec: JobSpec, value: Any) -> None:
 
 
 def run_job(spec: JobSpec) -> None:
-    """Import the task, rebuild its inputs, call it and store its result."""
+    """Import the task, rebuild its inputs, call it and store its result. A job that names
+    an artifact runs only the artifact's code (:func:`glacier.deploy.runtime.check_installed`)."""
     for entry in reversed(spec.python_path):
         if entry not in sys.path:
             sys.path.insert(0, entry)
+    if spec.artifact is not None:
+        from glacier.deploy.runtime import check_installed
+
+        check_installed(spec)
     fn = resolve_ref(spec.task)
     args = [materialize(a) for a in spec.args]
     kwargs = {k: materialize(v) for k, v in spec.kwargs.items()}

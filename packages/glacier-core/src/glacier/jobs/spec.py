@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import SecretStr
 
+from glacier.deploy.record import ArtifactRecord
 from glacier.models import GlacierModel
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ class BucketRef(GlacierModel):
             provider_type=type(bucket.provider.config).__name__,
             provider=_public_fields(bucket.provider.config),
             bucket_name=bucket.bucket_name,
-            path=bucket.path,
+            path="/" if bucket.explicit_root else bucket.path,
             format=bucket.format,
         )
 
@@ -67,7 +68,11 @@ class JobInput(GlacierModel):
 
 class JobSpec(GlacierModel):
     """One task run remotely. The runner writes ``frame.parquet`` (a frame result) or
-    ``value.parquet`` (a JSON result, one row, column ``json``) under ``result``."""
+    ``value.parquet`` (a JSON result, one row, column ``json``) under ``result``.
+
+    ``artifact``: the code artifact the engine installs before running the job (see
+    :mod:`glacier.deploy.runtime`); ``task`` is then a module of it and ``python_path`` is
+    empty. Without one the engine must already have the task's code importable."""
 
     version: Literal[1] = 1
     job_id: str
@@ -77,6 +82,7 @@ class JobSpec(GlacierModel):
     kwargs: dict[str, JobInput] = {}
     result: BucketRef
     python_path: list[str] = []
+    artifact: ArtifactRecord | None = None
 
 
 #: Identifiers that only make sense with their secret (AwsConfig rejects a key id without its

@@ -1,17 +1,35 @@
-"""Local bucket: a folder under ``LocalConfig.base_path``. Writes are atomic (temp + rename)."""
+"""Local bucket: a folder under ``LocalConfig.base_path``.
+
+* Containment: every operation first resolves its path (symlinks included) and refuses one
+  that leaves ``base_path/bucket_name`` (:mod:`glacier.local.paths`).
+* Objects: written to a locked hidden temp file next to the target, fsynced, renamed over it.
+  A scan opens the file, so a later ``collect()`` reads that version even if it is replaced.
+* Datasets: immutable versions behind an atomically replaced pointer
+  (:mod:`glacier.local.datasets`); a scan opens the committed files
+  (:mod:`glacier.local.snapshot`).
+* Leftovers of killed writers are removed by the next write of the same object or dataset
+  (:mod:`glacier.local.leftovers`) and by ``glacier gc``.
+* Storage faults (disk full, permissions, Polars panics) become ``StorageError`` naming the
+  URI (:mod:`glacier.storage.faults`).
+"""
 
 from __future__ import annotations
 
+import builtins
+import contextlib
 import os
-import shutil
-import uuid
 from pathlib import Path
 
 import polars as pl
 
 from glacier.adapters.base import BucketAdapter, WriteResult
 from glacier.errors import ObjectNotFoundError
+from glacier.local import datasets, tempfiles
 from glacier.local.config import LocalConfig
+from glacier.local.leftovers import sweep_objects
+from glacier.local.paths import bucket_root, contained
+from glacier.local.snapshot import close_all, pinned_scan
+from glacier.storage.faults import storage_errors
 from glacier.storage.formats import Format, get_format, write_frame
 
 
@@ -23,137 +41,163 @@ class LocalBucketAdapter(BucketAdapter):
         return get_format(self.resource.format)
 
     @property
-    def local_path(self) -> Path:
+    def root(self) -> Path:
+        """The bucket's folder (absolute, not resolved; a relative base path follows the
+        working directory, so only an absolute one is cached)."""
+        cached: Path | None = getattr(self, "_root", None)
+        if cached is not None:
+            return cached
         config = self.provider.config
         assert isinstance(config, LocalConfig)
-        return Path(config.base_path).absolute() / self.resource.bucket_name / self.resource.path
+        root = bucket_root(config.base_path, self.resource.bucket_name)
+        if config.base_path.is_absolute():
+            self._root = root
+        return root
+
+    @property
+    def local_path(self) -> Path:
+        """Where the object or dataset prefix is (absolute, not checked: see :meth:`_checked`)."""
+        return self.root / self.resource.path
+
+    def _checked(self) -> Path:
+        """:attr:`local_path` after checking that it resolves inside the bucket."""
+        contained(self.root, self.resource.path)
+        return self.local_path
 
     def get_uri(self) -> str:
         uri = self.local_path.as_uri()
         return uri + "/" if self.resource.is_dataset else uri
 
     # -- read ----------------------------------------------------------------------------
-    def _files(self) -> list[Path]:
-        root = self.local_path
-        if not root.is_dir():
-            return []
-        return sorted(
-            p
-            for p in root.rglob(f"*{self.fmt.suffix}")
-            if p.is_file()
-            and not any(part.startswith((".", "_")) for part in p.relative_to(root).parts)
-        )
-
     def scan(self) -> pl.LazyFrame:
-        fmt = self.fmt
-        if self.resource.is_dataset:
-            if not self._files():
-                raise ObjectNotFoundError(
-                    f"No {fmt.name} files under {self.get_uri()}: write the dataset first "
-                    "or check bucket_name/path.",
-                    uri=self.get_uri(),
-                )
-            pattern = str(self.local_path / "**" / f"*{fmt.suffix}")
-            return fmt.scan(pattern, hive_partitioning=True) if fmt.hive else fmt.scan(pattern)
-        path = self.local_path
-        if not path.is_file():
+        uri = self.get_uri()
+        with storage_errors(uri, "Reading", plan_is_ours=True):
+            if self.resource.is_dataset:
+                return self._scan_dataset(uri)
+            return self._scan_object(uri)
+
+    def _scan_object(self, uri: str) -> pl.LazyFrame:
+        try:
+            handle = open(self._checked(), "rb")  # noqa: SIM115 - the scan keeps a duplicate
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             raise ObjectNotFoundError(
-                f"No object at {self.get_uri()}: write it first or check bucket_name/path.",
-                uri=self.get_uri(),
-            )
-        return fmt.scan(str(path))
+                f"No object at {uri}: write it first or check bucket_name/path.", uri=uri
+            ) from None
+        try:
+            return self.fmt.scan(handle)
+        finally:
+            handle.close()
+
+    def _scan_dataset(self, uri: str) -> pl.LazyFrame:
+        fmt = self.fmt
+        files, handles = datasets.snapshot(
+            self._checked(), fmt, contained(self.root, ""), uri, pin=True
+        )
+        try:
+            if not files:
+                raise ObjectNotFoundError(
+                    f"No {fmt.name} files under {uri}: write the dataset first "
+                    "or check bucket_name/path.",
+                    uri=uri,
+                )
+            return pinned_scan(fmt, files, handles, hive=fmt.hive)
+        finally:
+            close_all(handles)
+
+    def _dataset_files(self, uri: str) -> builtins.list[Path]:
+        files, _ = datasets.snapshot(
+            self._checked(), self.fmt, contained(self.root, ""), uri, pin=False
+        )
+        return [f.physical for f in files]
 
     def exists(self) -> bool:
-        if self.resource.is_dataset:
-            return bool(self._files())
-        return self.local_path.is_file()
+        uri = self.get_uri()
+        with storage_errors(uri, "Checking"):
+            if self.resource.is_dataset:
+                return bool(self._dataset_files(uri))
+            return self._checked().is_file()
 
-    def list(self) -> list[str]:
-        if self.resource.is_dataset:
-            return [p.as_uri() for p in self._files()]
-        return [self.get_uri()] if self.local_path.is_file() else []
+    def list(self) -> builtins.list[str]:
+        uri = self.get_uri()
+        with storage_errors(uri, "Listing"):
+            if self.resource.is_dataset:
+                return sorted(p.as_uri() for p in self._dataset_files(uri))
+            return [uri] if self._checked().is_file() else []
 
     # -- write ---------------------------------------------------------------------------
     def write(
-        self, data: pl.DataFrame | pl.LazyFrame, *, partition_by: list[str] | None = None
+        self, data: pl.DataFrame | pl.LazyFrame, *, partition_by: builtins.list[str] | None = None
     ) -> WriteResult:
-        if self.resource.is_dataset:
-            return self._write_dataset(data, partition_by)
-        self._check_single_object_write(partition_by)
-        target = self.local_path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+        uri = self.get_uri()
+        if not self.resource.is_dataset:
+            self._check_single_object_write(partition_by)
+        with storage_errors(uri, "Writing"):
+            if self.resource.is_dataset:
+                return self._write_dataset(data, partition_by, uri)
+            return self._write_object(data, uri)
+
+    def _write_object(self, data: pl.DataFrame | pl.LazyFrame, uri: str) -> WriteResult:
+        target = self._checked()
+        fmt = self.fmt
+        temp = tempfiles.create_file(target.parent, f".{target.name}.{tempfiles.new_id()}.tmp")
         try:
-            rows = write_frame(data, self.fmt, str(tmp))
-            _fsync(tmp)
-            os.replace(tmp, target)
+            rows = write_frame(data, fmt, str(temp.path))
+            if rows is None and fmt.name == "parquet":
+                rows = _parquet_rows([temp.path])
+            tempfiles.fsync_path(temp.path)
+            os.replace(temp.path, target)
         except BaseException:
-            tmp.unlink(missing_ok=True)
+            tempfiles.remove(temp.path)
             raise
-        if rows is None and self.fmt.name == "parquet":
-            rows = _parquet_rows([target])
-        return WriteResult(uri=self.get_uri(), rows=rows, files=1)
+        finally:
+            temp.release()
+        with contextlib.suppress(OSError):  # committed: cleanup never fails the write
+            sweep_objects(target.parent, name=target.name)
+        return WriteResult(uri=uri, rows=rows, files=1)
 
     def _write_dataset(
-        self, data: pl.DataFrame | pl.LazyFrame, partition_by: list[str] | None
+        self,
+        data: pl.DataFrame | pl.LazyFrame,
+        partition_by: builtins.list[str] | None,
+        uri: str,
     ) -> WriteResult:
+        prefix = self._checked()
         fmt = self.fmt
-        target = self.local_path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        name = target.name or self.resource.bucket_name
-        tmp = target.parent / f".{name}.{uuid.uuid4().hex}.tmp"
-        tmp.mkdir()
-        try:
+        with datasets.new_version(prefix, fmt) as version:
             lf = data.lazy()
             if partition_by:
-                fmt.sink(lf, pl.PartitionBy(tmp, key=list(partition_by)))
+                fmt.sink(lf, pl.PartitionBy(version.path, key=list(partition_by)))
             else:
-                fmt.sink(lf, tmp / f"part-00000{fmt.suffix}")
-            files = [p for p in tmp.rglob(f"*{fmt.suffix}") if p.is_file()]
-            for f in files:
-                _fsync(f)
-            _swap_dir(tmp, target)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        rows = (
-            data.height
-            if isinstance(data, pl.DataFrame)
-            else _parquet_rows(self._files())
-            if fmt.name == "parquet"
-            else None
-        )
-        return WriteResult(uri=self.get_uri(), rows=rows, files=len(files))
+                fmt.sink(lf, version.path / f"part-00000{fmt.suffix}")
+            files = datasets.data_files(version.path, fmt)
+            for path in files:
+                tempfiles.fsync_path(path)
+            rows = (
+                data.height
+                if isinstance(data, pl.DataFrame)
+                else _parquet_rows(files)
+                if fmt.name == "parquet"
+                else None
+            )
+            datasets.commit(version)
+        datasets.tidy(prefix, fmt)
+        return WriteResult(uri=uri, rows=rows, files=len(files))
 
+    # -- delete --------------------------------------------------------------------------
     def delete(self) -> None:
-        path = self.local_path
-        if self.resource.is_dataset:
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            path.unlink(missing_ok=True)
+        uri = self.get_uri()
+        with storage_errors(uri, "Deleting"):
+            path = self._checked()
+            if not self.resource.is_dataset:
+                path.unlink(missing_ok=True)
+                return
+            datasets.delete(path, self.fmt)
+            if path != self.root:
+                with contextlib.suppress(OSError):
+                    path.rmdir()  # only when nothing else (other formats, state) is left
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _swap_dir(new: Path, target: Path) -> None:
-    """Replace ``target`` with ``new``. Readers see the old or the new folder, never a mix;
-    a crash leaves the old folder in place (renamed aside at worst, never half-written)."""
-    if target.exists():
-        old = target.parent / f".{target.name}.{uuid.uuid4().hex}.old"
-        os.replace(target, old)
-        os.replace(new, target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(new, target)
-
-
-def _parquet_rows(files: list[Path]) -> int | None:
+def _parquet_rows(files: builtins.list[Path]) -> int | None:
     if not files:
         return None
     total = pl.scan_parquet([str(f) for f in files]).select(pl.len()).collect().item()

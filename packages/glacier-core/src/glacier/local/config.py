@@ -15,7 +15,8 @@ from glacier.models import ExecutorConfig, ProviderConfig, ServerlessConfig
 class LocalConfig(ProviderConfig):
     """Run on this machine: a bucket is the folder ``base_path/bucket_name``.
 
-    ``from_env()`` reads ``GLACIER_LOCAL_BASE_PATH`` (default ``./data``).
+    ``from_env()`` reads ``GLACIER_LOCAL_BASE_PATH`` (default ``./data``). A leading ``~``
+    is expanded (``~/lake`` is the user's home folder, not a folder named ``~``).
     """
 
     cloud: ClassVar[str] = "local"
@@ -23,8 +24,15 @@ class LocalConfig(ProviderConfig):
     base_path: Path = Field(
         default=Path("data"),
         description="Folder that holds one sub-folder per bucket (relative paths are "
-        "resolved against the working directory when used).",
+        "resolved against the working directory when used; '~' is expanded).",
     )
+
+    @field_validator("base_path")
+    @classmethod
+    def _expand_home(cls, value: Path) -> Path:
+        if "\0" in str(value):
+            raise ValueError("base_path holds a NUL character; remove it")
+        return value.expanduser()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Self:

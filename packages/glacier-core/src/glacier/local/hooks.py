@@ -18,9 +18,18 @@ LOCAL_CONFIG = f"{_CONFIG}:LocalConfig"
 
 
 def validate_local_bucket_name(name: str) -> None:
-    """A local bucket is one folder name: no separators, not '.' or '..'."""
-    if name in {".", ".."} or "/" in name or "\\" in name or "\0" in name:
+    """A local bucket is one folder name: no separators, not '.' or '..', no control
+    characters (a trailing newline included), valid text, at most 255 bytes."""
+    if name in {".", ".."} or "/" in name or "\\" in name:
         raise ValueError("a local bucket name is a single folder name (no '/', '\\', '.', '..')")
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in name):
+        raise ValueError("it holds a control character (a newline?); remove it")
+    try:
+        size = len(name.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise ValueError("it holds a lone surrogate, which is not valid text") from None
+    if size > 255:
+        raise ValueError(f"it is {size} bytes long in UTF-8; a folder name is at most 255")
 
 
 @hookimpl

@@ -188,6 +188,10 @@ def main(argv: list[str] | None = None) -> int:
     not be parsed or read (the others are still processed), or libcst is not installed.
     """
     if importlib.util.find_spec("libcst") is None:
+        try:  # --help and usage errors work without libcst
+            build_parser().parse_args(argv)
+        except SystemExit as exc:
+            return exc.code if isinstance(exc.code, int) else ERROR
         print(MISSING_LIBCST, file=sys.stderr)
         return ERROR
     return run(argv, sys.stdout, sys.stderr)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from glacier.errors import InvalidPathError
 from glacier.resources.base import Resource
+from glacier.resources.paths import parse_bucket_path
 from glacier.storage.formats import get_format, infer_format
 
 if TYPE_CHECKING:
@@ -20,7 +22,13 @@ class Bucket(Resource):
 
     ``path`` names one object (``raw/sales.parquet``) or, when it is empty or ends with ``/``,
     a dataset: every file of the format under that prefix, read as one table (hive-style
-    ``key=value`` folders become columns).
+    ``key=value`` folders become columns). A path is a key relative to the bucket, checked
+    by :func:`glacier.resources.paths.parse_bucket_path` when the bucket is created.
+
+    ``path=""`` (the default) names the whole bucket: it can be read, granted and used as a
+    staging bucket, but ``write()`` and ``delete()`` on it are refused, since they would
+    replace every file of the format in the bucket. ``path="/"`` declares the bucket-root
+    dataset explicitly (``path`` is then ``""`` and ``explicit_root`` is True): writable.
 
     Create buckets with :meth:`glacier.Provider.bucket`.
     """
@@ -36,9 +44,15 @@ class Bucket(Resource):
         config: BucketConfig | None = None,
         name: str | None = None,
         advanced_config: Any | None = None,
+        existing: bool = False,
     ) -> None:
+        checked = parse_bucket_path(path, bucket_name)
         self.bucket_name = bucket_name
-        self.path = path.lstrip("/")
+        #: Referenced by compiled programs, never created or deleted (``existing=True``).
+        self.existing = bool(existing)
+        self.path = checked.key
+        #: True when the bucket-root dataset was declared with ``path="/"`` (writable).
+        self.explicit_root = checked.explicit_root
         fmt = format or infer_format(self.path) or "parquet"
         self.format = get_format(fmt).name
         self.advanced_config = advanced_config
@@ -57,8 +71,13 @@ class Bucket(Resource):
         return self._get_adapter().scan()
 
     def read(self) -> pl.DataFrame:
-        """Read the data eagerly (``scan().collect()``)."""
-        return self.scan().collect()
+        """Read the data eagerly (``scan().collect()``); a storage fault or a Polars panic
+        while collecting is a :class:`~glacier.errors.StorageError` naming the URI."""
+        from glacier.storage.faults import storage_errors
+
+        lazy = self.scan()
+        with storage_errors(self.get_uri(), "Reading", plan_is_ours=True):
+            return lazy.collect()
 
     def write(
         self, data: pl.DataFrame | pl.LazyFrame, *, partition_by: list[str] | None = None
@@ -70,6 +89,7 @@ class Bucket(Resource):
         from glacier.dag.context import record_write
         from glacier.storage.formats import to_frame
 
+        self._refuse_whole_bucket("write", "replace")
         result = self._get_adapter().write(to_frame(data), partition_by=partition_by)
         record_write(result)
         return result
@@ -88,15 +108,28 @@ class Bucket(Resource):
         return self._get_adapter().list()
 
     def delete(self) -> None:
-        """Delete the object or every object under the dataset prefix."""
+        """Delete the object, or every file of the format under the dataset prefix (never
+        anything under a ``_`` or ``.`` folder, nor other formats' files)."""
+        self._refuse_whole_bucket("delete", "delete")
         self._get_adapter().delete()
+
+    def _refuse_whole_bucket(self, operation: str, verb: str) -> None:
+        """``path=""`` names the whole bucket; changing it needs the explicit ``path="/"``."""
+        if self.path == "" and not self.explicit_root:
+            raise InvalidPathError(
+                f"Bucket {self.name!r}: {operation}() with path='' would {verb} every "
+                f"{self.format} file in bucket {self.bucket_name!r}. Use a dataset prefix such "
+                "as path='events/', or declare the bucket-root dataset explicitly with "
+                "path='/'."
+            )
 
     def _generate_name(self) -> str:
         stem = self.path.strip("/").replace("/", "_")
         return f"{self.bucket_name}_{stem}" if stem else self.bucket_name
 
     def __repr__(self) -> str:
+        path = "/" if self.explicit_root else self.path
         return (
-            f"Bucket(name={self.name!r}, bucket_name={self.bucket_name!r}, path={self.path!r}, "
+            f"Bucket(name={self.name!r}, bucket_name={self.bucket_name!r}, path={path!r}, "
             f"format={self.format!r}, provider={type(self.provider.config).__name__})"
         )

@@ -2,7 +2,8 @@
 
 Status comes from the spark-submit process (its exit code is the driver's), cancel terminates
 it (Spark then removes the application from the cluster), and the error text is the driver's
-Python traceback.
+Python traceback. The code artifact is passed with ``--py-files`` (a local copy: the driver runs
+here, in client mode, and Spark ships the wheel to the executors).
 """
 
 from __future__ import annotations
@@ -80,7 +81,9 @@ class SparkSubmitAdapter(ExecutorAdapter):
             Provider(config=LocalConfig(base_path=base)).bucket("spark", job_id + "/")
         )
 
-    def command(self, entry: str, spec_uri: str, name: str) -> list[str]:
+    def command(
+        self, entry: str, spec_uri: str, name: str, py_files: list[str] | None = None
+    ) -> list[str]:
         """The spark-submit command line for one staged job."""
         settings = self.settings
         python = settings.python or sys.executable
@@ -94,21 +97,30 @@ class SparkSubmitAdapter(ExecutorAdapter):
         cmd += ["--deploy-mode", settings.deploy_mode, "--name", name]
         for key, value in conf.items():
             cmd += ["--conf", f"{key}={value}"]
+        if py_files:
+            cmd += ["--py-files", ",".join(py_files)]
         return [*cmd, *settings.submit_args, entry, spec_uri]
 
     def submit_job(self, job: dict[str, Any]) -> str:
         staged = stage_job(job, provider=self.provider)
         entry = local_path(staged.entry_uri) or staged.entry_uri
-        cmd = self.command(entry, staged.spec_uri, staged.name)
+        py_files: list[str] = []
+        if staged.spec.artifact is not None:
+            from glacier.deploy.runtime import fetch
+
+            py_files.append(str(fetch(staged.spec.artifact)))
+        cmd = self.command(entry, staged.spec_uri, staged.name, py_files)
         log_dir = Path(tempfile.mkdtemp(prefix="glacier-spark-"))
         log = log_dir / "driver.log"
         python = self.settings.python or sys.executable
         env = {
             **os.environ,
-            "PYTHONPATH": subprocess_pythonpath(),
             "PYSPARK_PYTHON": python,
             "PYSPARK_DRIVER_PYTHON": python,
         }
+        if staged.spec.artifact is None:
+            # No artifact: the task's code comes from this process's import path.
+            env["PYTHONPATH"] = subprocess_pythonpath()
         with open(log, "wb") as out:
             proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
         job_id = f"spark-{staged.spec.job_id}"

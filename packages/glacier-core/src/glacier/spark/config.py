@@ -20,6 +20,7 @@ class SparkConfig(ExecutorConfig):
     """
 
     engine: ClassVar[str] = "spark"
+    existing_fields: ClassVar[tuple[str, ...]] = ("master",)
 
     master: str = Field(
         description="Spark master URL: spark://host:7077, yarn, k8s://https://..., local[2]."

@@ -103,12 +103,16 @@ def stage_job(
     storage_options: dict[str, Any] | None = None,
     entry_uri: str | None = None,
 ) -> StagedJob:
-    """Validate ``job`` and write its package under its result prefix.
+    """Validate ``job``, attach the deployment's code artifact (when one is in force, see
+    :func:`glacier.deploy.runtime.attach_artifact`) and write its package under its result
+    prefix. ``StagedJob.spec.artifact`` is what the engine must install.
 
     ``entry_uri`` points at an entry script already on storage the engine reads (then only
     the spec is written); ``storage_options`` go to fsspec for remote prefixes.
     """
-    spec = JobSpec.model_validate(job)
+    from glacier.deploy.runtime import attach_artifact
+
+    spec = attach_artifact(JobSpec.model_validate(job))
     prefix = prefix_uri(spec.result, provider)
 
     def put(name: str, text: str) -> None:

@@ -7,27 +7,36 @@ sources bucket (secure defaults) and built by ``cloudfunctionsv2.Function`` with
 timeout, instances, ingress, VPC connector and environment from
 :class:`CloudFunctionConfig` and runs as the function's service account. A Dataproc executor
 gets ``roles/dataproc.worker`` bound with a condition that excludes Cloud Storage (the role
-alone would grant storage on every bucket of the project), read/write on exactly
-``_glacier/jobs/`` of its staging bucket, and, unless it is ``serverless`` or names an
-existing ``cluster_name``, a ``dataproc.Cluster``.
+alone would grant storage on every bucket of the project) and, unless it is ``serverless``
+or names an existing ``cluster_name``, a ``dataproc.Cluster`` (the emitter template grants
+read/write on exactly ``_glacier/jobs/`` of its staging bucket).
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from glacier._version import __version__
-from glacier.compiler.emitter import STAGING_PREFIX
-from glacier.compiler.ir import IRBucket, IRCompute, IRProvider
-from glacier.compiler.package import loader_lines, make_package, safe_name
-from glacier.compiler.program import ProgramWriter
-from glacier.compiler.pyrender import Call, Expr, py_comment
+from glacier.plugin import (
+    BucketHandle,
+    Call,
+    Expr,
+    IdentityHandle,
+    IRBucket,
+    IRCompute,
+    IRGraph,
+    IRProvider,
+    ProgramWriter,
+    Serverless,
+    __version__,
+    loader_lines,
+    make_package,
+    py_comment,
+    safe_name,
+)
 from glacier_gcp.config import CloudFunctionConfig, DataprocConfig
 from glacier_gcp.pulumi.labels import labels as gcp_labels
-
-if TYPE_CHECKING:
-    from glacier_gcp.pulumi.emitter import GcpEmitter
+from glacier_gcp.pulumi.storage import gcp_config
 
 CF = "gcp.cloudfunctionsv2."
 DP = "gcp.dataproc.Cluster"
@@ -76,10 +85,10 @@ def gcf_runtime(runtime: str) -> str:
     return f"python{match.group(1)}{match.group(2)}" if match else runtime
 
 
-def sources_bucket(emitter: GcpEmitter, provider: IRProvider, out: ProgramWriter) -> IRBucket:
+def sources_bucket(provider: IRProvider) -> IRBucket:
     """The project's bucket of function sources (one per provider, secure defaults)."""
-    name = re.sub(r"[^a-z0-9-]+", "-", f"{provider.config.project}-glacier-sources".lower())
-    bucket = IRBucket(
+    name = re.sub(r"[^a-z0-9-]+", "-", f"{gcp_config(provider).project}-glacier-sources".lower())
+    return IRBucket(
         key=f"{provider.key}/{name}",
         bucket_name=name[:63].strip("-"),
         provider=provider,
@@ -89,32 +98,39 @@ def sources_bucket(emitter: GcpEmitter, provider: IRProvider, out: ProgramWriter
         names=["function-sources"],
         paths=[""],
     )
-    if not out.has_ref(f"bucket:{bucket.key}"):
-        emitter.emit_bucket(bucket, out)
-    return bucket
 
 
 # -- functions -----------------------------------------------------------------------------
-def emit_function(emitter: GcpEmitter, function: IRCompute, sa: str, out: ProgramWriter) -> None:
+def emit_function(
+    ir: IRGraph,
+    function: IRCompute,
+    identity: IdentityHandle,
+    sources: BucketHandle,
+    out: ProgramWriter,
+) -> None:
+    """The code package (added to the build, uploaded to ``sources``) and the Cloud
+    Function running as ``identity``."""
     cfg = function.config if isinstance(function.config, CloudFunctionConfig) else None
     cfg = cfg or CloudFunctionConfig()
     provider = function.provider
+    gcp = gcp_config(provider)
     resource = function.resource
+    if not isinstance(resource, Serverless):  # pragma: no cover - functions are Serverless
+        raise TypeError(f"function {function.name!r} is not a Serverless resource")
     spec = make_package(
         function.name,
         resource.handler_ref,
         cfg.requirements,
         files=[("main.py", main_source(resource.handler_ref))],
         wrapper_requirements=[FRAMEWORK_REQUIREMENT],
+        include=cfg.include,
     )
-    emitter.ir.build.packages.append(spec)
-    bucket = sources_bucket(emitter, provider, out)
-    bucket_var = out.ref(f"bucket:{bucket.key}")
+    ir.build.add_package(spec)
     source = out.resource(
         "gcp.storage.BucketObject",
         f"{function.name}-source",
         {
-            "bucket": Expr(f"{bucket_var}.name"),
+            "bucket": Expr(f"{sources.var}.name"),
             "name": f"functions/{safe_name(function.name)}.zip",
             "source": Call("pulumi.FileAsset", args=(spec.archive,)),
             "content_type": "application/zip",
@@ -124,7 +140,7 @@ def emit_function(emitter: GcpEmitter, function: IRCompute, sa: str, out: Progra
         var_hint=f"{function.name}_source",
     )
     service: dict[str, Any] = {
-        "service_account_email": Expr(f"{sa}.email"),
+        "service_account_email": Expr(f"{identity.var}.email"),
         "available_memory": cfg.memory,
         "timeout_seconds": cfg.timeout_seconds,
         "min_instance_count": cfg.min_instances,
@@ -139,8 +155,8 @@ def emit_function(emitter: GcpEmitter, function: IRCompute, sa: str, out: Progra
         function.name,
         {
             "name": resource.function_name,
-            "location": provider.config.region,
-            "project": provider.config.project,
+            "location": gcp.region,
+            "project": gcp.project,
             "build_config": Call(
                 CF + "FunctionBuildConfigArgs",
                 {
@@ -177,38 +193,22 @@ def emit_function(emitter: GcpEmitter, function: IRCompute, sa: str, out: Progra
 
 
 # -- executors -----------------------------------------------------------------------------
-def emit_executor(emitter: GcpEmitter, executor: IRCompute, sa: str, out: ProgramWriter) -> None:
-    staging = emitter.staging_bucket(executor, out)
-    if staging is not None:
-        for mode in ("read", "write"):
-            emitter.grant_member(
-                executor,
-                sa,
-                staging,
-                STAGING_PREFIX,
-                mode,
-                out,
-                f"{executor.name}-staging-{mode}",
-            )
-    if isinstance(executor.config, DataprocConfig):
-        emit_dataproc(emitter, executor, sa, executor.config, staging, out)
-
-
 def emit_dataproc(
-    emitter: GcpEmitter,
     executor: IRCompute,
-    sa: str,
+    identity: IdentityHandle,
     cfg: DataprocConfig,
-    staging: IRBucket | None,
+    staging: BucketHandle | None,
     out: ProgramWriter,
 ) -> None:
     """Worker role binding, and the cluster unless serverless / an existing cluster."""
     provider = executor.provider
+    gcp = gcp_config(provider)
+    sa = identity.var
     binding = out.resource(
         "gcp.projects.IAMMember",
         f"{executor.name}-dataproc-worker",
         {
-            "project": provider.config.project,
+            "project": gcp.project,
             "role": DATAPROC_WORKER_ROLE,
             "member": Expr(f"{sa}.member"),
             "condition": Call(
@@ -228,7 +228,7 @@ def emit_dataproc(
         return
     ttl = f"{cfg.idle_delete_minutes * 60}s" if cfg.idle_delete_minutes else None
     config = {
-        "staging_bucket": Expr(f"{out.ref(f'bucket:{staging.key}')}.name") if staging else None,
+        "staging_bucket": Expr(f"{staging.var}.name") if staging else None,
         "gce_cluster_config": Call(
             DP + "ClusterConfigGceClusterConfigArgs",
             {
@@ -257,8 +257,8 @@ def emit_dataproc(
         executor.name,
         {
             "name": re.sub(r"[^a-z0-9-]+", "-", f"glacier-{executor.name}".lower())[:51],
-            "project": provider.config.project,
-            "region": provider.config.region,
+            "project": gcp.project,
+            "region": gcp.region,
             "cluster_config": Call(DP + "ClusterConfigArgs", config),
             "labels": gcp_labels(executor.tags) or None,
         },

@@ -3,40 +3,38 @@ Storage Transfer Service replication job."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from glacier.compiler.ir import IRBucket
-from glacier.compiler.program import ProgramWriter
-from glacier.compiler.pyrender import Call, Expr
-from glacier_gcp.config import GcsConfig
+from glacier.plugin import BucketHandle, Call, Expr, ProgramWriter, ReplicationConfig
 from glacier_gcp.pulumi.labels import labels
-from glacier_gcp.pulumi.storage import GS, gcs_class
-
-if TYPE_CHECKING:
-    from glacier_gcp.pulumi.emitter import GcpEmitter
+from glacier_gcp.pulumi.regions import gcs_location
+from glacier_gcp.pulumi.storage import GS, gcp_config, gcs_class, gcs_config, invoke_options
 
 
-def emit_replication(
-    emitter: GcpEmitter, bucket: IRBucket, source: str, cfg: GcsConfig, out: ProgramWriter
-) -> None:
-    rep = bucket.advanced.replication
+def emit_replication(handle: BucketHandle, rep: ReplicationConfig, out: ProgramWriter) -> None:
+    """The replica bucket (secure defaults; a region written for another cloud is
+    translated, stated in the compile notes), the transfer agent's grants and the job."""
+    bucket = handle.bucket
+    source = handle.var
     provider = bucket.provider
-    dest_class = (
-        gcs_class(emitter, rep.storage_class, bucket.bucket_name) if rep.storage_class else None
+    project = gcp_config(provider).project
+    where, note = gcs_location(
+        rep.destination_region, "advanced_config.replication.destination_region"
     )
+    if note:
+        bucket.notes.append(f"{bucket.bucket_name}: {note}")
+    storage_class = gcs_class(rep.storage_class, bucket.bucket_name) if rep.storage_class else None
     dest = out.resource(
         GS + "Bucket",
         rep.destination_bucket,
         {
             "name": rep.destination_bucket,
-            "location": rep.destination_region.upper(),
-            "project": provider.config.project,
-            "storage_class": dest_class or cfg.storage_class,
+            "location": where,
+            "project": project,
+            "storage_class": storage_class or gcs_config(bucket).storage_class,
             "uniform_bucket_level_access": True,
             "public_access_prevention": "enforced",
             "labels": labels(bucket.tags),
         },
-        comment=f"Replica of {bucket.bucket_name!r} in {rep.destination_region} "
+        comment=f"Replica of {bucket.bucket_name!r} in {where.lower()} "
         "(advanced_config.replication)",
         provider=provider,
         var_hint=rep.destination_bucket,
@@ -44,13 +42,8 @@ def emit_replication(
     agent = out.value(
         f"{bucket.bucket_name}_transfer_agent",
         Call(
-            "gcp.storage.get_transfer_project_service_account_output",
-            {
-                "project": provider.config.project,
-                "opts": Call(
-                    "pulumi.InvokeOutputOptions", {"provider": Expr(out.ref(provider.key))}
-                ),
-            },
+            GS + "get_transfer_project_service_account_output",
+            {"project": project, "opts": invoke_options(provider, out)},
         ),
         comment="The Storage Transfer Service agent of the project",
     )
@@ -75,7 +68,7 @@ def emit_replication(
         f"{bucket.bucket_name}-replication",
         {
             "description": f"Replicate {bucket.bucket_name} to {rep.destination_bucket}",
-            "project": provider.config.project,
+            "project": project,
             "replication_spec": Call(
                 GS + "TransferJobReplicationSpecArgs",
                 {

@@ -1,33 +1,38 @@
-"""Azure compute: Function Apps and Synapse Spark pools running as the user-assigned
-identities the emitter creates (pulumi-azure-native 3).
+"""Azure Function Apps running as the user-assigned identity the emitter creates
+(pulumi-azure-native 3).
 
 A function gets its own storage account (host storage and the deployment container holding
 its code package, identity-based: no keys in app settings), optional Application Insights
 with Entra ID ingestion (Monitoring Metrics Publisher on that component only), an App Service
 plan (Flex Consumption, Consumption or Elastic Premium) and a ``functionapp,linux`` WebApp
-with the identity. A Synapse executor gets a workspace (its data lake: a dedicated ADLS Gen2
-account), the identity attached, and a Spark pool sized from :class:`SynapseConfig`.
-Executors with a staging bucket get read/write on exactly ``_glacier/jobs/`` there.
+with the identity.
 """
 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from glacier._version import __version__
-from glacier.compiler.emitter import STAGING_PREFIX
-from glacier.compiler.ir import IRBucket, IRCompute
-from glacier.compiler.package import loader_lines, make_package
-from glacier.compiler.program import ProgramWriter
-from glacier.compiler.pyrender import Call, Expr, py_comment, py_literal
-from glacier_azure.config import AzureFunctionConfig, BlobConfig, SynapseConfig
-from glacier_azure.pulumi import access
-from glacier_azure.pulumi.names import BLOB_READER_ROLE, account_name
-from glacier_azure.pulumi.storage import emit_account
-
-if TYPE_CHECKING:
-    from glacier_azure.pulumi.emitter import AzureEmitter
+from glacier.plugin import (
+    Call,
+    Expr,
+    IdentityHandle,
+    IRCompute,
+    IRGraph,
+    ProgramWriter,
+    Serverless,
+    UnsupportedFeatureError,
+    __version__,
+    loader_lines,
+    make_package,
+    py_comment,
+    py_literal,
+)
+from glacier_azure.config import AzureFunctionConfig
+from glacier_azure.pulumi.accounts import storage_account
+from glacier_azure.pulumi.grouping import AccountSettings
+from glacier_azure.pulumi.names import account_name
+from glacier_azure.pulumi.provider import placement, role_id
 
 AZ = "azure_native."
 WEB = AZ + "web."
@@ -90,12 +95,15 @@ def host_json(timeout_seconds: int) -> str:
 
 # -- functions -----------------------------------------------------------------------------
 def emit_function(
-    emitter: AzureEmitter, function: IRCompute, identity: str, out: ProgramWriter
+    ir: IRGraph, function: IRCompute, handle: IdentityHandle, out: ProgramWriter
 ) -> None:
+    """The function's package, host storage, monitoring, plan and Function App."""
+    identity = handle.var
     cfg = function.config if isinstance(function.config, AzureFunctionConfig) else None
     cfg = cfg or AzureFunctionConfig()
     provider = function.provider
     resource = function.resource
+    assert isinstance(resource, Serverless)
     spec = make_package(
         function.name,
         resource.handler_ref,
@@ -105,27 +113,23 @@ def emit_function(
             ("host.json", host_json(cfg.timeout_seconds)),
         ],
         wrapper_requirements=[FUNCTIONS_REQUIREMENT],
+        include=cfg.include,
     )
-    emitter.ir.build.packages.append(spec)
-    rg = emitter.resource_group(provider, out)
+    ir.build.add_package(spec)
     app_name = cfg.app_name or resource.function_name
-    account = emit_account(
-        emitter,
+    account = storage_account(
+        ir,
+        account_name(None, f"{function.name}fn", provider.key, app_name),
         provider,
+        AccountSettings(hierarchical_namespace=False),
+        f"Host storage of function {function.name!r} (its own account, secure defaults)",
         out,
-        name=account_name(None, f"{function.name}fn", provider.key, app_name),
-        cfg=BlobConfig(hierarchical_namespace=False),
-        comment=f"Host storage of function {function.name!r} (its own account, secure defaults)",
     )
+    where = placement(ir, provider, out)
     container = out.resource(
         AZ + "storage.BlobContainer",
         f"{function.name}-deployments",
-        {
-            "container_name": DEPLOY_CONTAINER,
-            "account_name": Expr(f"{account}.name"),
-            "resource_group_name": Expr(f"{rg}.name"),
-            "public_access": "None",
-        },
+        {"container_name": DEPLOY_CONTAINER, **account.scoped(), "public_access": "None"},
         comment="Deployment container (code packages)",
         provider=provider,
         var_hint=f"{function.name}_deployments",
@@ -134,9 +138,8 @@ def emit_function(
         AZ + "storage.Blob",
         f"{function.name}-package",
         {
-            "account_name": Expr(f"{account}.name"),
+            **account.scoped(),
             "container_name": Expr(f"{container}.name"),
-            "resource_group_name": Expr(f"{rg}.name"),
             "blob_name": f"{resource.function_name}.zip",
             "type": "Block",
             "content_type": "application/zip",
@@ -152,20 +155,20 @@ def emit_function(
         {
             "principal_id": Expr(f"{identity}.principal_id"),
             "principal_type": "ServicePrincipal",
-            "role_definition_id": emitter.role_id(provider, BLOB_OWNER_ROLE, out),
-            "scope": Expr(f"{account}.id"),
+            "role_definition_id": role_id(provider, BLOB_OWNER_ROLE, out),
+            "scope": Expr(f"{account.var}.id"),
         },
         comment="Storage Blob Data Owner on the function's OWN host account only",
         provider=provider,
     )
     settings: list[tuple[str, Any]] = [
-        ("AzureWebJobsStorage__accountName", Expr(f"{account}.name")),
+        ("AzureWebJobsStorage__accountName", Expr(f"{account.var}.name")),
         ("AzureWebJobsStorage__credential", "managedidentity"),
         ("AzureWebJobsStorage__clientId", Expr(f"{identity}.client_id")),
     ]
     deps = [host_grant, package]
     if cfg.app_insights:
-        settings += _insights(emitter, function, identity, out, deps)
+        settings += _insights(ir, function, identity, out, deps)
     flex = cfg.plan == "FlexConsumption"
     if not flex:
         settings += [
@@ -177,8 +180,9 @@ def emit_function(
     taken = {name for name, _ in settings}
     clash = sorted(taken & set(cfg.environment))
     if clash:
-        raise emitter.unsupported(
+        raise UnsupportedFeatureError(
             f"Overriding the app setting(s) {clash} of function {function.name!r}",
+            "Azure",
             "use another environment variable name",
             "Glacier sets them for identity-based host storage and monitoring",
         )
@@ -188,8 +192,7 @@ def emit_function(
         WEB + "AppServicePlan",
         f"{function.name}-plan",
         {
-            "resource_group_name": Expr(f"{rg}.name"),
-            "location": provider.config.location,
+            **where,
             "kind": "functionapp",
             "reserved": True,
             "sku": Call(WEB + "SkuDescriptionArgs", {"name": sku, "tier": tier}),
@@ -214,8 +217,7 @@ def emit_function(
         function.name,
         {
             "name": app_name,
-            "resource_group_name": Expr(f"{rg}.name"),
-            "location": provider.config.location,
+            **where,
             "kind": "functionapp,linux",
             "reserved": True,
             "server_farm_id": Expr(f"{plan}.id"),
@@ -226,7 +228,7 @@ def emit_function(
             ),
             "key_vault_reference_identity": Expr(f"{identity}.id"),
             "site_config": Call(WEB + "SiteConfigArgs", site),
-            "function_app_config": _flex_config(cfg, account, container, identity)
+            "function_app_config": _flex_config(cfg, account.var, container, identity)
             if flex
             else None,
             "tags": function.tags or None,
@@ -290,7 +292,7 @@ def _flex_config(cfg: AzureFunctionConfig, account: str, container: str, identit
 
 
 def _insights(
-    emitter: AzureEmitter,
+    ir: IRGraph,
     function: IRCompute,
     identity: str,
     out: ProgramWriter,
@@ -299,13 +301,12 @@ def _insights(
     """Log Analytics workspace + Application Insights (local auth off) + the identity's
     Monitoring Metrics Publisher role on that component only."""
     provider = function.provider
-    rg = emitter.resource_group(provider, out)
+    where = placement(ir, provider, out)
     workspace = out.resource(
         AZ + "operationalinsights.Workspace",
         f"{function.name}-logs",
         {
-            "resource_group_name": Expr(f"{rg}.name"),
-            "location": provider.config.location,
+            **where,
             "sku": Call(AZ + "operationalinsights.WorkspaceSkuArgs", {"name": "PerGB2018"}),
             "retention_in_days": LOG_RETENTION_DAYS,
             "tags": function.tags or None,
@@ -318,8 +319,7 @@ def _insights(
         AZ + "applicationinsights.Component",
         f"{function.name}-insights",
         {
-            "resource_group_name": Expr(f"{rg}.name"),
-            "location": provider.config.location,
+            **where,
             "kind": "web",
             "application_type": "web",
             "workspace_resource_id": Expr(f"{workspace}.id"),
@@ -337,7 +337,7 @@ def _insights(
             {
                 "principal_id": Expr(f"{identity}.principal_id"),
                 "principal_type": "ServicePrincipal",
-                "role_definition_id": emitter.role_id(provider, METRICS_PUBLISHER_ROLE, out),
+                "role_definition_id": role_id(provider, METRICS_PUBLISHER_ROLE, out),
                 "scope": Expr(f"{component}.id"),
             },
             comment="Monitoring Metrics Publisher on this component only",
@@ -354,149 +354,3 @@ def _insights(
             ),
         ),
     ]
-
-
-# -- executors -----------------------------------------------------------------------------
-def emit_staging_access(
-    emitter: AzureEmitter,
-    executor: IRCompute,
-    identity: str,
-    bucket: IRBucket,
-    out: ProgramWriter,
-) -> None:
-    """Reader and writer role assignments on the staging container, limited to
-    ``_glacier/jobs/`` by conditions (same roles as the task grants)."""
-    container = out.ref(f"bucket:{bucket.key}")
-    for mode in ("read", "write"):
-        role: Any = (
-            emitter.role_id(bucket.provider, BLOB_READER_ROLE, out)
-            if mode == "read"
-            else Expr(f"{emitter.writer_role(bucket.provider, out)}.id")
-        )
-        out.resource(
-            AZ + "authorization.RoleAssignment",
-            f"{executor.name}-staging-{mode}",
-            {
-                "principal_id": Expr(f"{identity}.principal_id"),
-                "principal_type": "ServicePrincipal",
-                "role_definition_id": role,
-                "scope": Expr(f"{container}.id"),
-                "condition": access.prefix_condition(STAGING_PREFIX, mode),
-                "condition_version": "2.0",
-            },
-            comment=f"Staging: {mode} {bucket.bucket_name}/{STAGING_PREFIX}*",
-            provider=executor.provider,
-        )
-
-
-def emit_executor(
-    emitter: AzureEmitter, executor: IRCompute, identity: str, out: ProgramWriter
-) -> None:
-    staging = emitter.staging_bucket(executor, out)
-    if staging is not None:
-        emit_staging_access(emitter, executor, identity, staging, out)
-    if isinstance(executor.config, SynapseConfig):
-        emit_synapse(emitter, executor, identity, executor.config, out)
-
-
-def emit_synapse(
-    emitter: AzureEmitter,
-    executor: IRCompute,
-    identity: str,
-    cfg: SynapseConfig,
-    out: ProgramWriter,
-) -> None:
-    """Workspace (identity attached, dedicated ADLS Gen2 data lake) + Spark pool."""
-    provider = executor.provider
-    rg = emitter.resource_group(provider, out)
-    lake = emit_account(
-        emitter,
-        provider,
-        out,
-        name=account_name(None, f"{cfg.workspace_name}lake", provider.key),
-        cfg=BlobConfig(hierarchical_namespace=True),
-        comment=f"Data lake of Synapse workspace {cfg.workspace_name!r} (ADLS Gen2)",
-    )
-    filesystem = out.resource(
-        AZ + "storage.BlobContainer",
-        f"{executor.name}-workspace-fs",
-        {
-            "container_name": "synapse",
-            "account_name": Expr(f"{lake}.name"),
-            "resource_group_name": Expr(f"{rg}.name"),
-            "public_access": "None",
-        },
-        comment="Workspace file system",
-        provider=provider,
-        var_hint=f"{executor.name}_workspace_fs",
-    )
-    workspace = out.resource(
-        AZ + "synapse.Workspace",
-        executor.name,
-        {
-            "workspace_name": cfg.workspace_name,
-            "resource_group_name": Expr(f"{rg}.name"),
-            "location": provider.config.location,
-            "identity": Call(
-                AZ + "synapse.ManagedIdentityArgs",
-                {
-                    "type": "SystemAssigned,UserAssigned",
-                    "user_assigned_identities": [Expr(f"{identity}.id")],
-                },
-            ),
-            "default_data_lake_storage": Call(
-                AZ + "synapse.DataLakeStorageAccountDetailsArgs",
-                {
-                    "account_url": Call(
-                        "pulumi.Output.concat",
-                        args=("https://", Expr(f"{lake}.name"), ".dfs.core.windows.net"),
-                    ),
-                    "filesystem": Expr(f"{filesystem}.name"),
-                    "resource_id": Expr(f"{lake}.id"),
-                },
-            ),
-            "azure_ad_only_authentication": True,
-            "public_network_access": "Enabled",
-            "tags": executor.tags or None,
-        },
-        comment=f"Glacier executor {executor.name!r}: Synapse workspace {cfg.workspace_name!r} "
-        "with the executor's identity",
-        provider=provider,
-        var_hint=f"{executor.name}_workspace",
-    )
-    autoscale = cfg.autoscale_max_nodes is not None
-    pool = out.resource(
-        AZ + "synapse.BigDataPool",
-        f"{executor.name}-pool",
-        {
-            "big_data_pool_name": cfg.spark_pool_name,
-            "workspace_name": Expr(f"{workspace}.name"),
-            "resource_group_name": Expr(f"{rg}.name"),
-            "location": provider.config.location,
-            "node_size": cfg.node_size,
-            "node_size_family": "MemoryOptimized",
-            "node_count": None if autoscale else cfg.node_count,
-            "auto_scale": Call(
-                AZ + "synapse.AutoScalePropertiesArgs",
-                {
-                    "enabled": True,
-                    "min_node_count": cfg.node_count,
-                    "max_node_count": cfg.autoscale_max_nodes,
-                },
-            )
-            if autoscale
-            else None,
-            "auto_pause": Call(
-                AZ + "synapse.AutoPausePropertiesArgs",
-                {"enabled": True, "delay_in_minutes": cfg.auto_pause_minutes},
-            ),
-            "spark_version": cfg.spark_version,
-            "tags": executor.tags or None,
-        },
-        comment=f"Spark pool {cfg.spark_pool_name!r}: {cfg.node_size} nodes, "
-        + (f"{cfg.node_count}-{cfg.autoscale_max_nodes}" if autoscale else str(cfg.node_count))
-        + f", pauses after {cfg.auto_pause_minutes} idle minutes",
-        provider=provider,
-        var_hint=f"{executor.name}_pool",
-    )
-    out.export(f"executor {executor.name} spark pool", Expr(f"{pool}.name"))

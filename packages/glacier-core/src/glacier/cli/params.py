@@ -1,0 +1,41 @@
+"""``-p NAME=VALUE`` options: pipeline parameters as text, converted by the pipeline.
+
+The conversion to the pipeline function's annotations (date, int, Enum, ...) is
+:class:`glacier.dag.params.PipelineParams`, the same rules as ``Pipeline.run(**params)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterable
+
+from glacier.errors import PipelineParameterError
+
+
+def add_param_option(parser: argparse.ArgumentParser) -> None:
+    """``-p/--param NAME=VALUE``, repeatable."""
+    parser.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a pipeline parameter, converted to its annotation (date: 2026-11-01, "
+        "bool: true/false, list: JSON); repeat for several",
+    )
+
+
+def parse_params(items: Iterable[str]) -> dict[str, str]:
+    """``["day=2026-11-01", "n=3"]`` -> ``{"day": "2026-11-01", "n": "3"}``."""
+    out: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise PipelineParameterError(
+                f"-p expects NAME=VALUE, got {item!r} (e.g. -p day=2026-11-01)"
+            )
+        if name in out:
+            raise PipelineParameterError(f"parameter {name!r} is given twice with -p")
+        out[name] = value
+    return out

@@ -1,0 +1,356 @@
+"""The published plugin API: everything a Glacier plugin may import, from one module.
+
+A plugin (``glacier-aws``, ``glacier-emr``, yours) imports only from here::
+
+    from glacier.plugin import BucketBackend, ObjectStoreBucketAdapter, PulumiEmitter, hookimpl
+
+Everything else under ``glacier.*`` is internal and may change in any release; the names
+here follow semantic versioning (:data:`API_VERSION` changes on a breaking change). The
+import contract in CI (``lint-imports``) enforces it for the built-in plugins.
+
+Names load lazily (module ``__getattr__``), so a plugin's thin hooks module that imports
+``hookimpl`` and the registration records pays for nothing else.
+
+Groups (see ``docs/plugins.md`` for a worked example of each):
+
+* **Registration**: :data:`hookimpl`, :class:`BucketBackend`, :class:`ServerlessBackend`,
+  :class:`ExecutorBackend`, :class:`EnvDetector`, :class:`PulumiEmitterSpec`.
+* **Configs**: :class:`GlacierModel` and the bases :class:`ProviderConfig`,
+  :class:`BucketConfig`, :class:`ServerlessConfig`, :class:`ExecutorConfig`.
+* **Adapters**: :class:`BucketAdapter`, :class:`ObjectStoreBucketAdapter` (an fsspec object
+  store in a few hooks), :class:`ServerlessAdapter`, :class:`ExecutorAdapter`,
+  :class:`JobStatus`, :class:`WriteResult`, :func:`http_result`.
+* **Jobs**: :func:`stage_job` / :class:`StagedJob` (ship a task to an engine),
+  :func:`entrypoint_source`, :func:`python_error`, :class:`JobSpec`, :class:`BucketRef`.
+* **Emitters**: the template :class:`PulumiEmitter` / :class:`EngineEmitter`, typed handles
+  (:class:`BucketHandle`, :class:`KeyHandle`, :class:`IdentityHandle`,
+  :class:`ProviderHandle`, :class:`BucketGrant`), the program writer
+  (:class:`ProgramWriter`, :class:`HookTarget`, :class:`Call`, :class:`Expr`,
+  :func:`py_literal`, :func:`py_comment`, :func:`py_ident`), the typed IR
+  (:class:`IRGraph`, :class:`IRProvider`, :class:`IRBucket`, :class:`IRCompute`,
+  :class:`TierRule`, :class:`Grant`), merge rules for shared buckets (:func:`any_true`,
+  :func:`all_true`, :func:`strongest`, :func:`longest`, :func:`one_of`, :func:`same`; a rule
+  of your own returns :class:`Merged`), function packages
+  (:func:`make_package`, :func:`loader_lines`, :class:`BuildFile`, :func:`safe_name`) and
+  the escape-hatch models (:class:`AdvancedStorageConfig`, ...).
+* **Errors**: every :mod:`glacier.errors` class and the compiler's errors.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from glacier._version import __version__
+
+#: Version of this API (not of glacier-core): bumped on any breaking change here.
+API_VERSION = 1
+
+if TYPE_CHECKING:
+    from glacier.adapters.base import (
+        BucketAdapter,
+        ExecutorAdapter,
+        JobStatus,
+        ServerlessAdapter,
+        WriteResult,
+    )
+    from glacier.adapters.http import http_result
+    from glacier.compiler.emitter import STAGING_PREFIX, EngineEmitter, PulumiEmitter
+    from glacier.compiler.errors import (
+        CompilerError,
+        ConflictingConfigError,
+        UnsupportedFeatureError,
+    )
+    from glacier.compiler.handles import (
+        BucketGrant,
+        BucketHandle,
+        IdentityHandle,
+        KeyHandle,
+        ProviderHandle,
+    )
+    from glacier.compiler.ir import (
+        Grant,
+        IRBucket,
+        IRBucketPart,
+        IRCompute,
+        IRGraph,
+        IRProvider,
+        IRTask,
+        TierRule,
+    )
+    from glacier.compiler.merge import (
+        Merged,
+        MergeRule,
+        Part,
+        all_true,
+        any_true,
+        longest,
+        one_of,
+        same,
+        strongest,
+    )
+    from glacier.compiler.package import (
+        BuildFile,
+        PackageSpec,
+        loader_lines,
+        make_package,
+        package_archive,
+        safe_name,
+    )
+    from glacier.compiler.program import HookTarget, ProgramWriter
+    from glacier.compiler.pyrender import Call, Expr, py_comment, py_ident, py_literal
+    from glacier.errors import (
+        AccessDeniedError,
+        BucketNotFoundError,
+        ConfigError,
+        FunctionInvocationError,
+        GlacierError,
+        JobError,
+        NotSupportedError,
+        ObjectNotFoundError,
+        ResourceError,
+        StorageError,
+    )
+    from glacier.escape_hatch import (
+        TIER_LEVELS,
+        AdvancedStorageConfig,
+        EncryptionConfig,
+        LifecycleTier,
+        ObjectLockConfig,
+        ReplicationConfig,
+        tier_level,
+    )
+    from glacier.jobs.spec import BucketRef, JobSpec
+    from glacier.models import (
+        BucketConfig,
+        ExecutorConfig,
+        GlacierModel,
+        ProviderConfig,
+        ServerlessConfig,
+    )
+    from glacier.plugins import (
+        NAME,
+        BucketBackend,
+        EnvDetector,
+        ExecutorBackend,
+        PulumiEmitterSpec,
+        ServerlessBackend,
+        hookimpl,
+    )
+    from glacier.provider import Provider
+    from glacier.resources.bucket import Bucket
+    from glacier.resources.executor import Executor
+    from glacier.resources.serverless import Serverless
+    from glacier.spark.package import StagedJob, entrypoint_source, python_error, stage_job
+    from glacier.storage.object_store import ErrorKind, ObjectStoreBucketAdapter
+
+_GROUPS: dict[str, tuple[str, ...]] = {
+    "glacier.plugins": (
+        "NAME",
+        "BucketBackend",
+        "EnvDetector",
+        "ExecutorBackend",
+        "PulumiEmitterSpec",
+        "ServerlessBackend",
+        "hookimpl",
+    ),
+    "glacier.models": (
+        "BucketConfig",
+        "ExecutorConfig",
+        "GlacierModel",
+        "ProviderConfig",
+        "ServerlessConfig",
+    ),
+    "glacier.adapters.base": (
+        "BucketAdapter",
+        "ExecutorAdapter",
+        "JobStatus",
+        "ServerlessAdapter",
+        "WriteResult",
+    ),
+    "glacier.adapters.http": ("http_result",),
+    "glacier.storage.object_store": ("ErrorKind", "ObjectStoreBucketAdapter"),
+    "glacier.provider": ("Provider",),
+    "glacier.resources.bucket": ("Bucket",),
+    "glacier.resources.executor": ("Executor",),
+    "glacier.resources.serverless": ("Serverless",),
+    "glacier.jobs.spec": ("BucketRef", "JobSpec"),
+    "glacier.spark.package": ("StagedJob", "entrypoint_source", "python_error", "stage_job"),
+    "glacier.compiler.emitter": ("STAGING_PREFIX", "EngineEmitter", "PulumiEmitter"),
+    "glacier.compiler.handles": (
+        "BucketGrant",
+        "BucketHandle",
+        "IdentityHandle",
+        "KeyHandle",
+        "ProviderHandle",
+    ),
+    "glacier.compiler.ir": (
+        "Grant",
+        "IRBucket",
+        "IRBucketPart",
+        "IRCompute",
+        "IRGraph",
+        "IRProvider",
+        "IRTask",
+        "TierRule",
+    ),
+    "glacier.compiler.merge": (
+        "MergeRule",
+        "Merged",
+        "Part",
+        "all_true",
+        "any_true",
+        "longest",
+        "one_of",
+        "same",
+        "strongest",
+    ),
+    "glacier.compiler.package": (
+        "BuildFile",
+        "PackageSpec",
+        "loader_lines",
+        "make_package",
+        "package_archive",
+        "safe_name",
+    ),
+    "glacier.compiler.program": ("HookTarget", "ProgramWriter"),
+    "glacier.compiler.pyrender": ("Call", "Expr", "py_comment", "py_ident", "py_literal"),
+    "glacier.compiler.errors": (
+        "CompilerError",
+        "ConflictingConfigError",
+        "UnsupportedFeatureError",
+    ),
+    "glacier.errors": (
+        "AccessDeniedError",
+        "BucketNotFoundError",
+        "ConfigError",
+        "FunctionInvocationError",
+        "GlacierError",
+        "JobError",
+        "NotSupportedError",
+        "ObjectNotFoundError",
+        "ResourceError",
+        "StorageError",
+    ),
+    "glacier.escape_hatch": (
+        "TIER_LEVELS",
+        "AdvancedStorageConfig",
+        "EncryptionConfig",
+        "LifecycleTier",
+        "ObjectLockConfig",
+        "ReplicationConfig",
+        "tier_level",
+    ),
+}
+_EXPORTS = {name: module for module, names in _GROUPS.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(
+            f"glacier.plugin has no name {name!r}: the published plugin API is listed in "
+            "glacier.plugin.__all__ (see docs/plugins.md). Other glacier.* modules are "
+            "internal."
+        )
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})
+
+
+__all__ = [
+    "API_VERSION",
+    "NAME",
+    "STAGING_PREFIX",
+    "TIER_LEVELS",
+    "AccessDeniedError",
+    "AdvancedStorageConfig",
+    "Bucket",
+    "BucketAdapter",
+    "BucketBackend",
+    "BucketConfig",
+    "BucketGrant",
+    "BucketHandle",
+    "BucketNotFoundError",
+    "BucketRef",
+    "BuildFile",
+    "Call",
+    "CompilerError",
+    "ConfigError",
+    "ConflictingConfigError",
+    "EncryptionConfig",
+    "EngineEmitter",
+    "EnvDetector",
+    "ErrorKind",
+    "Executor",
+    "ExecutorAdapter",
+    "ExecutorBackend",
+    "ExecutorConfig",
+    "Expr",
+    "FunctionInvocationError",
+    "GlacierError",
+    "GlacierModel",
+    "Grant",
+    "HookTarget",
+    "IRBucket",
+    "IRBucketPart",
+    "IRCompute",
+    "IRGraph",
+    "IRProvider",
+    "IRTask",
+    "IdentityHandle",
+    "JobError",
+    "JobSpec",
+    "JobStatus",
+    "KeyHandle",
+    "LifecycleTier",
+    "MergeRule",
+    "Merged",
+    "NotSupportedError",
+    "ObjectLockConfig",
+    "ObjectNotFoundError",
+    "ObjectStoreBucketAdapter",
+    "PackageSpec",
+    "Part",
+    "ProgramWriter",
+    "Provider",
+    "ProviderConfig",
+    "ProviderHandle",
+    "PulumiEmitter",
+    "PulumiEmitterSpec",
+    "ReplicationConfig",
+    "ResourceError",
+    "Serverless",
+    "ServerlessAdapter",
+    "ServerlessBackend",
+    "ServerlessConfig",
+    "StagedJob",
+    "StorageError",
+    "TierRule",
+    "UnsupportedFeatureError",
+    "WriteResult",
+    "__version__",
+    "all_true",
+    "any_true",
+    "entrypoint_source",
+    "hookimpl",
+    "http_result",
+    "loader_lines",
+    "longest",
+    "make_package",
+    "one_of",
+    "package_archive",
+    "py_comment",
+    "py_ident",
+    "py_literal",
+    "python_error",
+    "safe_name",
+    "same",
+    "stage_job",
+    "strongest",
+    "tier_level",
+]
