@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from glacier.testing.plugins import plugin_host  # noqa: F401  (fixture)
+
 
 @pytest.fixture
 def local_provider(tmp_path: Path):  # type: ignore[no-untyped-def]

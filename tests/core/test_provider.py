@@ -8,6 +8,7 @@ from pydantic import ValidationError
 from glacier import Bucket, Executor, Provider, Serverless
 from glacier.config import LocalConfig, LocalExecutorConfig
 from glacier.errors import ConfigError, InvalidBucketNameError, MissingPluginError, ResourceError
+from glacier.plugins.host import PluginHost
 
 
 def test_bucket_is_created_with_provider_injected(local_provider: Provider) -> None:
@@ -124,17 +125,13 @@ def test_from_env_picks_clouds_in_design_order(clean_env: pytest.MonkeyPatch) ->
     assert isinstance(local, LocalConfig) and str(local.base_path) == "/tmp/x"
 
 
-def test_from_env_names_missing_distribution(clean_env: pytest.MonkeyPatch) -> None:
-    from glacier.plugins import manager
-
+def test_from_env_names_missing_distribution(
+    clean_env: pytest.MonkeyPatch, plugin_host: PluginHost
+) -> None:
     clean_env.setenv("GLACIER_DISABLE_PLUGINS", "aws")
-    manager.reset()
-    try:
-        with pytest.raises(MissingPluginError, match="AWS_REGION is set.*pip install glacier-aws"):
-            Provider.from_env(environ={"AWS_REGION": "us-east-1"})
-    finally:
-        clean_env.delenv("GLACIER_DISABLE_PLUGINS")
-        manager.reset()
+    plugin_host.reset()
+    with pytest.raises(MissingPluginError, match="AWS_REGION is set.*pip install glacier-aws"):
+        Provider.from_env(environ={"AWS_REGION": "us-east-1"})
 
 
 def test_serverless_handler_must_be_importable(local_provider: Provider) -> None:

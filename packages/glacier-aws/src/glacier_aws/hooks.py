@@ -1,10 +1,8 @@
-"""Entry point of the ``aws`` plugin. Thin: configs and dotted adapter paths only."""
+"""Entry point of the ``aws`` plugin. Thin: classes are named by path and imported only when
+a pipeline uses AWS (the config models when an AWS config is used, boto3 when a bucket is)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from glacier.models import GlacierModel, ProviderConfig
 from glacier.plugins import (
     BucketBackend,
     EnvDetector,
@@ -13,27 +11,24 @@ from glacier.plugins import (
     ServerlessBackend,
     hookimpl,
 )
-from glacier_aws.config import AwsConfig, GlueConfig, LambdaConfig, S3Config
-from glacier_aws.naming import validate_s3_bucket_name
 
-
-def _detect(environ: Mapping[str, str]) -> ProviderConfig | None:
-    return AwsConfig.from_env(environ) if environ.get("AWS_REGION") else None
+_CONFIG = "glacier_aws.config"
+AWS_CONFIG = f"{_CONFIG}:AwsConfig"
 
 
 @hookimpl
-def glacier_configs() -> list[type[GlacierModel]]:
-    return [AwsConfig, S3Config, LambdaConfig, GlueConfig]
+def glacier_configs() -> list[str]:
+    return [AWS_CONFIG, f"{_CONFIG}:S3Config", f"{_CONFIG}:LambdaConfig", f"{_CONFIG}:GlueConfig"]
 
 
 @hookimpl
 def glacier_bucket_backends() -> list[BucketBackend]:
     return [
         BucketBackend(
-            provider_config=AwsConfig,
-            config=S3Config,
+            provider_config=AWS_CONFIG,
+            config=f"{_CONFIG}:S3Config",
             adapter="glacier_aws.storage:S3BucketAdapter",
-            validate_name=validate_s3_bucket_name,
+            validate_name="glacier_aws.naming:validate_s3_bucket_name",
         )
     ]
 
@@ -42,8 +37,8 @@ def glacier_bucket_backends() -> list[BucketBackend]:
 def glacier_serverless_backends() -> list[ServerlessBackend]:
     return [
         ServerlessBackend(
-            provider_config=AwsConfig,
-            config=LambdaConfig,
+            provider_config=AWS_CONFIG,
+            config=f"{_CONFIG}:LambdaConfig",
             adapter="glacier_aws.functions:LambdaAdapter",
         )
     ]
@@ -53,18 +48,18 @@ def glacier_serverless_backends() -> list[ServerlessBackend]:
 def glacier_executor_backends() -> list[ExecutorBackend]:
     return [
         ExecutorBackend(
-            config=GlueConfig,
+            config=f"{_CONFIG}:GlueConfig",
             adapter="glacier_aws.glue:GlueAdapter",
-            provider_configs=(AwsConfig,),
+            provider_configs=(AWS_CONFIG,),
         )
     ]
 
 
 @hookimpl
 def glacier_env_detectors() -> list[EnvDetector]:
-    return [EnvDetector(name="aws", priority=100, detect=_detect, variables=("AWS_REGION",))]
+    return [EnvDetector(name="aws", priority=100, variables=("AWS_REGION",), config=AWS_CONFIG)]
 
 
 @hookimpl
 def glacier_pulumi_emitters() -> list[PulumiEmitterSpec]:
-    return [PulumiEmitterSpec(provider_config=AwsConfig, emitter="glacier_aws.pulumi:AwsEmitter")]
+    return [PulumiEmitterSpec(provider_config=AWS_CONFIG, emitter="glacier_aws.pulumi:AwsEmitter")]

@@ -1,10 +1,8 @@
-"""Entry point of the ``azure`` plugin. Thin: configs and dotted adapter paths only."""
+"""Entry point of the ``azure`` plugin. Thin: classes are named by path and imported only
+when a pipeline uses Azure."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from glacier.models import GlacierModel, ProviderConfig
 from glacier.plugins import (
     BucketBackend,
     EnvDetector,
@@ -13,31 +11,30 @@ from glacier.plugins import (
     ServerlessBackend,
     hookimpl,
 )
-from glacier_azure.config import AzureConfig, AzureFunctionConfig, BlobConfig, SynapseConfig
-from glacier_azure.naming import validate_container_name
 
+_CONFIG = "glacier_azure.config"
+AZURE_CONFIG = f"{_CONFIG}:AzureConfig"
 VARIABLES = ("AZURE_RESOURCE_GROUP", "AZURE_STORAGE_ACCOUNT", "AZURE_STORAGE_CONNECTION_STRING")
 
 
-def _detect(environ: Mapping[str, str]) -> ProviderConfig | None:
-    if any(environ.get(v) for v in VARIABLES):
-        return AzureConfig.from_env(environ)
-    return None
-
-
 @hookimpl
-def glacier_configs() -> list[type[GlacierModel]]:
-    return [AzureConfig, BlobConfig, AzureFunctionConfig, SynapseConfig]
+def glacier_configs() -> list[str]:
+    return [
+        AZURE_CONFIG,
+        f"{_CONFIG}:BlobConfig",
+        f"{_CONFIG}:AzureFunctionConfig",
+        f"{_CONFIG}:SynapseConfig",
+    ]
 
 
 @hookimpl
 def glacier_bucket_backends() -> list[BucketBackend]:
     return [
         BucketBackend(
-            provider_config=AzureConfig,
-            config=BlobConfig,
+            provider_config=AZURE_CONFIG,
+            config=f"{_CONFIG}:BlobConfig",
             adapter="glacier_azure.storage:BlobBucketAdapter",
-            validate_name=validate_container_name,
+            validate_name="glacier_azure.naming:validate_container_name",
         )
     ]
 
@@ -46,8 +43,8 @@ def glacier_bucket_backends() -> list[BucketBackend]:
 def glacier_serverless_backends() -> list[ServerlessBackend]:
     return [
         ServerlessBackend(
-            provider_config=AzureConfig,
-            config=AzureFunctionConfig,
+            provider_config=AZURE_CONFIG,
+            config=f"{_CONFIG}:AzureFunctionConfig",
             adapter="glacier_azure.functions:AzureFunctionAdapter",
         )
     ]
@@ -57,20 +54,20 @@ def glacier_serverless_backends() -> list[ServerlessBackend]:
 def glacier_executor_backends() -> list[ExecutorBackend]:
     return [
         ExecutorBackend(
-            config=SynapseConfig,
+            config=f"{_CONFIG}:SynapseConfig",
             adapter="glacier_azure.synapse:SynapseAdapter",
-            provider_configs=(AzureConfig,),
+            provider_configs=(AZURE_CONFIG,),
         )
     ]
 
 
 @hookimpl
 def glacier_env_detectors() -> list[EnvDetector]:
-    return [EnvDetector(name="azure", priority=200, detect=_detect, variables=VARIABLES)]
+    return [EnvDetector(name="azure", priority=200, variables=VARIABLES, config=AZURE_CONFIG)]
 
 
 @hookimpl
 def glacier_pulumi_emitters() -> list[PulumiEmitterSpec]:
     return [
-        PulumiEmitterSpec(provider_config=AzureConfig, emitter="glacier_azure.pulumi:AzureEmitter")
+        PulumiEmitterSpec(provider_config=AZURE_CONFIG, emitter="glacier_azure.pulumi:AzureEmitter")
     ]

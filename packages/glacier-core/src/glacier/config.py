@@ -5,8 +5,9 @@ distribution is installed::
 
     from glacier.config import AwsConfig, S3Config   # needs glacier-aws
 
-Names resolve lazily through the plugin registry (module ``__getattr__``), so importing this
-module loads no plugin.
+Names resolve lazily through the plugin host (module ``__getattr__``): importing this module
+loads no plugin, and ``glacier.config.AwsConfig`` imports only the module that defines
+``AwsConfig`` (installed plugins are consulted only for names the built-ins lack).
 """
 
 from __future__ import annotations
@@ -30,29 +31,38 @@ _BASES = ["BucketConfig", "ExecutorConfig", "GlacierModel", "ProviderConfig", "S
 def __getattr__(name: str) -> Any:
     if name.startswith("__"):
         raise AttributeError(name)
-    from glacier.errors import MissingPluginError, UnknownNameError
-    from glacier.plugins.known import KNOWN_CONFIGS, install_hint
-    from glacier.plugins.registry import get_registry
+    from glacier.plugins.host import get_host
 
-    registry = get_registry()
-    cls = registry.config(name)
+    host = get_host()
+    cls = host.config_class(name)
     if cls is not None:
         return cls
+    raise _unknown_config(name)
+
+
+def _unknown_config(name: str) -> ImportError:
+    """The error for a name no installed plugin exports: the distribution to install for an
+    official plugin's name, else the closest names."""
+    from glacier.errors import MissingPluginError, UnknownNameError
+    from glacier.plugins.host import get_host
+    from glacier.plugins.known import KNOWN_CONFIGS, install_hint
+
     if name in KNOWN_CONFIGS:
         dist = KNOWN_CONFIGS[name]
-        raise MissingPluginError(f"{name} needs {dist}: {install_hint(dist)}")
+        return MissingPluginError(f"{name} needs {dist}: {install_hint(dist)}")
+    registry = get_host().registry()
     close = registry.close_config_names(name, extra=KNOWN_CONFIGS)
     hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
     available = ", ".join(sorted(registry.configs)) or "none"
-    raise UnknownNameError(
+    return UnknownNameError(
         f"glacier.config has no config named {name!r}.{hint} Installed configs: {available}."
     )
 
 
 def __dir__() -> list[str]:
-    from glacier.plugins.registry import get_registry
+    from glacier.plugins.host import get_host
 
-    return sorted({*globals(), *get_registry().configs})
+    return sorted({*globals(), *get_host().registry().configs})
 
 
 __all__ = [

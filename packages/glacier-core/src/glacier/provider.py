@@ -1,7 +1,8 @@
 """Provider: one class for every cloud. A registry/factory that injects itself into resources.
 
-Adapters come from the plugin registry: bucket and serverless adapters are chosen by the
-provider's config type, executor adapters by the executor's config type.
+Adapters come from the plugin host (:mod:`glacier.plugins.host`): bucket and serverless
+adapters are chosen by the provider's config type, executor adapters by the executor's config
+type. A ``LocalConfig`` provider needs no installed plugin, so none is loaded for it.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from glacier.errors import (
     MissingPluginError,
 )
 from glacier.models import ExecutorConfig, ProviderConfig, ResourceConfig
+from glacier.plugins.host import get_host
 from glacier.plugins.known import KNOWN_CONFIGS, KNOWN_ENV_VARS, install_hint
-from glacier.plugins.registry import get_registry
-from glacier.plugins.specs import load_ref
+from glacier.plugins.specs import ClassRef, is_subclass_of, load_ref, short_name
 from glacier.resources.base import Resource
 from glacier.resources.bucket import Bucket
 from glacier.resources.executor import Executor
@@ -86,13 +87,14 @@ class Provider:
                 program references it and never creates, changes or deletes it; grants to it
                 are still scoped to the paths the DAG uses. No effect on the local backend.
         """
-        backend = get_registry().bucket_backend(type(self.config))
+        backend = get_host().bucket_backend(type(self.config))
         self._check_resource_config("bucket", config, backend.config if backend else None)
         if not isinstance(bucket_name, str) or not bucket_name:
             raise InvalidBucketNameError("Provider.bucket() needs a non-empty bucket_name.")
         if backend is not None and backend.validate_name is not None:
+            validate: Callable[[str], None] = load_ref(backend.validate_name)
             try:
-                backend.validate_name(bucket_name)
+                validate(bucket_name)
             except ValueError as exc:
                 raise InvalidBucketNameError(
                     f"Invalid bucket name {bucket_name!r} for {type(self.config).__name__}: {exc}"
@@ -119,7 +121,7 @@ class Provider:
         name: str | None = None,
     ) -> Serverless:
         """Create a :class:`Serverless` function (a subprocess locally)."""
-        backend = get_registry().serverless_backend(type(self.config))
+        backend = get_host().serverless_backend(type(self.config))
         self._check_resource_config("serverless", config, backend.config if backend else None)
         fn = Serverless(
             function_name=function_name,
@@ -145,13 +147,13 @@ class Provider:
                 f"Provider.executor({name!r}, config=...) needs an executor config such as "
                 f"DatabricksConfig or GlueConfig; got {type(config).__name__}."
             )
-        backend = get_registry().executor_backend(type(config))
+        backend = get_host().executor_backend(type(config))
         if (
             backend is not None
             and backend.provider_configs
-            and not isinstance(self.config, backend.provider_configs)
+            and not is_subclass_of(type(self.config), backend.provider_configs)
         ):
-            allowed = ", ".join(c.__name__ for c in backend.provider_configs)
+            allowed = ", ".join(short_name(c) for c in backend.provider_configs)
             raise ConfigError(
                 f"Executor {name!r}: {type(config).__name__} runs on a provider with {allowed}, "
                 f"not {type(self.config).__name__}."
@@ -169,33 +171,22 @@ class Provider:
     def get_adapter(self, resource: Resource) -> Any:
         """The adapter for a resource: by the executor's config for executors, else by the
         provider's config."""
-        registry = get_registry()
         if isinstance(resource, Executor):
             key: type = type(resource.config)
-            backend: Any = registry.executor_backend(key)
-        elif isinstance(resource, Bucket):
+        elif isinstance(resource, Bucket | Serverless):
             key = type(self.config)
-            backend = registry.bucket_backend(key)
-        elif isinstance(resource, Serverless):
-            key = type(self.config)
-            backend = registry.serverless_backend(key)
         else:
             raise AdapterNotFoundError(f"No adapter kind for {type(resource).__name__}")
-        if backend is None:
+        # A PluginError names the plugin when its adapter cannot be imported or is not a
+        # subclass of the kind's adapter base.
+        adapter_cls = get_host().adapter_class(resource.kind, key)
+        if adapter_cls is None:
             dist = KNOWN_CONFIGS.get(key.__name__)
             fix = f" Install it: {install_hint(dist)}." if dist else ""
             raise AdapterNotFoundError(
                 f"No {resource.kind} adapter is registered for {key.__name__}.{fix} "
                 f"Run `glacier plugins` to see what is installed."
             )
-        try:
-            adapter_cls = load_ref(backend.adapter)
-        except ImportError as exc:
-            raise AdapterNotFoundError(
-                f"The {resource.kind} adapter for {key.__name__} ({backend.adapter}) cannot be "
-                f"imported: {exc}. Install the plugin's optional dependencies, or check "
-                "`glacier plugins`."
-            ) from exc
         return adapter_cls(resource, self)
 
     @classmethod
@@ -207,8 +198,8 @@ class Provider:
         AzureConfig, ``GCP_PROJECT``/``GOOGLE_CLOUD_PROJECT`` → GcpConfig, else LocalConfig.
         """
         env = os.environ if environ is None else environ
-        registry = get_registry()
-        claimed = {v for d in registry.detectors for v in d.item.variables}
+        host = get_host()
+        claimed = {v for d in host.registry().detectors for v in d.item.variables}
         for var, dist in KNOWN_ENV_VARS:  # design order: the first variable set decides
             if env.get(var):
                 if var not in claimed:
@@ -217,14 +208,13 @@ class Provider:
                         f"not installed: {install_hint(dist)} (or unset {var})."
                     )
                 break
-        for owned in registry.detectors:
-            config = owned.item.detect(env)
-            if config is not None:
-                return cls(config=config, tags=tags)
-        raise ConfigError("No environment detector matched (is glacier-core installed?)")
+        config = host.detect(env)
+        if config is None:
+            raise ConfigError("No environment detector matched (is glacier-core installed?)")
+        return cls(config=config, tags=tags)
 
     # -- helpers -------------------------------------------------------------------------
-    def _check_resource_config(self, kind: str, config: object, expected: type | None) -> None:
+    def _check_resource_config(self, kind: str, config: object, expected: ClassRef | None) -> None:
         if config is None:
             return
         if not isinstance(config, ResourceConfig):
@@ -232,10 +222,10 @@ class Provider:
                 f"Provider.{kind}(config=...) takes a {kind} config model, "
                 f"got {type(config).__name__}."
             )
-        if expected is not None and not isinstance(config, expected):
+        if expected is not None and not is_subclass_of(type(config), [expected]):
             raise ConfigError(
                 f"{type(config).__name__} does not apply to a {kind} of a provider with "
-                f"{type(self.config).__name__}; use {expected.__name__} (or no config)."
+                f"{type(self.config).__name__}; use {short_name(expected)} (or no config)."
             )
         if expected is None:
             raise ConfigError(

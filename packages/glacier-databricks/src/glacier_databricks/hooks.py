@@ -1,15 +1,15 @@
-"""Entry point of the ``databricks`` plugin."""
+"""Entry point of the ``databricks`` plugin. Thin: classes are named by path."""
 
 from __future__ import annotations
 
-from glacier.models import GlacierModel
 from glacier.plugins import ExecutorBackend, PulumiEmitterSpec, hookimpl
-from glacier_databricks.config import DatabricksConfig
+
+DATABRICKS_CONFIG = "glacier_databricks.config:DatabricksConfig"
 
 
 @hookimpl
-def glacier_configs() -> list[type[GlacierModel]]:
-    return [DatabricksConfig]
+def glacier_configs() -> list[str]:
+    return [DATABRICKS_CONFIG]
 
 
 @hookimpl
@@ -17,7 +17,7 @@ def glacier_executor_backends() -> list[ExecutorBackend]:
     # Databricks runs on any cloud's provider: no provider_configs restriction.
     return [
         ExecutorBackend(
-            config=DatabricksConfig, adapter="glacier_databricks.adapter:DatabricksAdapter"
+            config=DATABRICKS_CONFIG, adapter="glacier_databricks.adapter:DatabricksAdapter"
         )
     ]
 
@@ -26,6 +26,6 @@ def glacier_executor_backends() -> list[ExecutorBackend]:
 def glacier_pulumi_emitters() -> list[PulumiEmitterSpec]:
     return [
         PulumiEmitterSpec(
-            provider_config=DatabricksConfig, emitter="glacier_databricks.pulumi:DatabricksEmitter"
+            provider_config=DATABRICKS_CONFIG, emitter="glacier_databricks.pulumi:DatabricksEmitter"
         )
     ]

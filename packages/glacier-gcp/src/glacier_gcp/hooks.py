@@ -1,10 +1,8 @@
-"""Entry point of the ``gcp`` plugin. Thin: configs and dotted adapter paths only."""
+"""Entry point of the ``gcp`` plugin. Thin: classes are named by path and imported only when
+a pipeline uses GCP."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from glacier.models import GlacierModel, ProviderConfig
 from glacier.plugins import (
     BucketBackend,
     EnvDetector,
@@ -13,31 +11,30 @@ from glacier.plugins import (
     ServerlessBackend,
     hookimpl,
 )
-from glacier_gcp.config import CloudFunctionConfig, DataprocConfig, GcpConfig, GcsConfig
-from glacier_gcp.naming import validate_gcs_bucket_name
 
+_CONFIG = "glacier_gcp.config"
+GCP_CONFIG = f"{_CONFIG}:GcpConfig"
 VARIABLES = ("GCP_PROJECT", "GOOGLE_CLOUD_PROJECT")
 
 
-def _detect(environ: Mapping[str, str]) -> ProviderConfig | None:
-    if any(environ.get(v) for v in VARIABLES):
-        return GcpConfig.from_env(environ)
-    return None
-
-
 @hookimpl
-def glacier_configs() -> list[type[GlacierModel]]:
-    return [GcpConfig, GcsConfig, CloudFunctionConfig, DataprocConfig]
+def glacier_configs() -> list[str]:
+    return [
+        GCP_CONFIG,
+        f"{_CONFIG}:GcsConfig",
+        f"{_CONFIG}:CloudFunctionConfig",
+        f"{_CONFIG}:DataprocConfig",
+    ]
 
 
 @hookimpl
 def glacier_bucket_backends() -> list[BucketBackend]:
     return [
         BucketBackend(
-            provider_config=GcpConfig,
-            config=GcsConfig,
+            provider_config=GCP_CONFIG,
+            config=f"{_CONFIG}:GcsConfig",
             adapter="glacier_gcp.storage:GcsBucketAdapter",
-            validate_name=validate_gcs_bucket_name,
+            validate_name="glacier_gcp.naming:validate_gcs_bucket_name",
         )
     ]
 
@@ -46,8 +43,8 @@ def glacier_bucket_backends() -> list[BucketBackend]:
 def glacier_serverless_backends() -> list[ServerlessBackend]:
     return [
         ServerlessBackend(
-            provider_config=GcpConfig,
-            config=CloudFunctionConfig,
+            provider_config=GCP_CONFIG,
+            config=f"{_CONFIG}:CloudFunctionConfig",
             adapter="glacier_gcp.functions:CloudFunctionAdapter",
         )
     ]
@@ -57,18 +54,18 @@ def glacier_serverless_backends() -> list[ServerlessBackend]:
 def glacier_executor_backends() -> list[ExecutorBackend]:
     return [
         ExecutorBackend(
-            config=DataprocConfig,
+            config=f"{_CONFIG}:DataprocConfig",
             adapter="glacier_gcp.dataproc:DataprocAdapter",
-            provider_configs=(GcpConfig,),
+            provider_configs=(GCP_CONFIG,),
         )
     ]
 
 
 @hookimpl
 def glacier_env_detectors() -> list[EnvDetector]:
-    return [EnvDetector(name="gcp", priority=300, detect=_detect, variables=VARIABLES)]
+    return [EnvDetector(name="gcp", priority=300, variables=VARIABLES, config=GCP_CONFIG)]
 
 
 @hookimpl
 def glacier_pulumi_emitters() -> list[PulumiEmitterSpec]:
-    return [PulumiEmitterSpec(provider_config=GcpConfig, emitter="glacier_gcp.pulumi:GcpEmitter")]
+    return [PulumiEmitterSpec(provider_config=GCP_CONFIG, emitter="glacier_gcp.pulumi:GcpEmitter")]

@@ -1,11 +1,10 @@
-"""Registers the local backend through Glacier's hooks, like any other plugin."""
+"""Registers the local backend through Glacier's hooks, like any other plugin.
+
+Thin on purpose: classes are named by path, so loading this plugin imports no config model.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from glacier.local.config import LocalConfig, LocalExecutorConfig, LocalFunctionConfig
-from glacier.models import GlacierModel, ProviderConfig
 from glacier.plugins import (
     BucketBackend,
     EnvDetector,
@@ -13,6 +12,9 @@ from glacier.plugins import (
     ServerlessBackend,
     hookimpl,
 )
+
+_CONFIG = "glacier.local.config"
+LOCAL_CONFIG = f"{_CONFIG}:LocalConfig"
 
 
 def validate_local_bucket_name(name: str) -> None:
@@ -30,20 +32,16 @@ def validate_local_bucket_name(name: str) -> None:
         raise ValueError(f"it is {size} bytes long in UTF-8; a folder name is at most 255")
 
 
-def _detect(environ: Mapping[str, str]) -> ProviderConfig:
-    return LocalConfig.from_env(environ)
-
-
 @hookimpl
-def glacier_configs() -> list[type[GlacierModel]]:
-    return [LocalConfig, LocalFunctionConfig, LocalExecutorConfig]
+def glacier_configs() -> list[str]:
+    return [LOCAL_CONFIG, f"{_CONFIG}:LocalFunctionConfig", f"{_CONFIG}:LocalExecutorConfig"]
 
 
 @hookimpl
 def glacier_bucket_backends() -> list[BucketBackend]:
     return [
         BucketBackend(
-            provider_config=LocalConfig,
+            provider_config=LOCAL_CONFIG,
             config=None,
             adapter="glacier.local.bucket:LocalBucketAdapter",
             validate_name=validate_local_bucket_name,
@@ -55,8 +53,8 @@ def glacier_bucket_backends() -> list[BucketBackend]:
 def glacier_serverless_backends() -> list[ServerlessBackend]:
     return [
         ServerlessBackend(
-            provider_config=LocalConfig,
-            config=LocalFunctionConfig,
+            provider_config=LOCAL_CONFIG,
+            config=f"{_CONFIG}:LocalFunctionConfig",
             adapter="glacier.local.serverless:LocalServerlessAdapter",
         )
     ]
@@ -66,11 +64,14 @@ def glacier_serverless_backends() -> list[ServerlessBackend]:
 def glacier_executor_backends() -> list[ExecutorBackend]:
     return [
         ExecutorBackend(
-            config=LocalExecutorConfig, adapter="glacier.local.executor:LocalExecutorAdapter"
+            config=f"{_CONFIG}:LocalExecutorConfig",
+            adapter="glacier.local.executor:LocalExecutorAdapter",
         )
     ]
 
 
 @hookimpl
 def glacier_env_detectors() -> list[EnvDetector]:
-    return [EnvDetector(name="local", priority=10_000, detect=_detect, variables=())]
+    # No variables: the fallback when no cloud's detector fires (GLACIER_LOCAL_BASE_PATH
+    # only sets the folder).
+    return [EnvDetector(name="local", priority=10_000, config=LOCAL_CONFIG)]

@@ -6,8 +6,10 @@ A plugin is a module with ``@hookimpl`` functions, announced in its distribution
     [project.entry-points.glacier]
     aws = "glacier_aws.hooks"
 
-Keep that module thin: it imports config classes and names adapters by dotted path
-(``"glacier_aws.storage:S3BucketAdapter"``) so heavy SDKs load only when first used.
+Keep that module thin: it names config classes, adapters and emitters by
+``"package.module:Class"`` path (``"glacier_aws.storage:S3BucketAdapter"``), so neither
+pydantic models nor cloud SDKs load until a pipeline uses that cloud. The plugin host
+(:mod:`glacier.plugins.host`) loads plugins and answers lookups.
 """
 
 from __future__ import annotations

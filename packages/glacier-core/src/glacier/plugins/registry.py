@@ -1,71 +1,201 @@
-"""The registry: everything the installed plugins registered, with the plugin that owns it.
+"""The registry: what the loaded plugins registered, and which plugin registered each record.
 
-Built once from the hooks (see :mod:`glacier.plugins.hookspecs`) and then read-only.
-Lookups walk the config type's MRO, so a subclass of ``AwsConfig`` finds the S3 adapter.
+A :class:`Registry` is an immutable value. The plugin host (:mod:`glacier.plugins.host`)
+builds it one plugin at a time (:meth:`Registry.with_plugin`) and swaps the new value in, so
+readers never see a half-built table and need no lock.
+
+Tables are keyed by ``"module:qualname"`` strings (see :mod:`glacier.plugins.specs`);
+lookups walk the config type's MRO, so a subclass of ``AwsConfig`` finds the S3 adapter.
 """
 
 from __future__ import annotations
 
-import difflib
-import threading
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Generic, TypeVar
 
 from glacier.errors import DuplicateRegistrationError, PluginError
-from glacier.models import GlacierModel
 from glacier.plugins.specs import (
     BucketBackend,
+    ClassRef,
     EnvDetector,
     ExecutorBackend,
     PulumiEmitterSpec,
     ServerlessBackend,
+    class_key,
+    load_ref,
+    mro_keys,
+    ref_key,
+    short_name,
 )
 
 T = TypeVar("T")
 V = TypeVar("V")
 
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
 
-@dataclass(frozen=True)
+# Plain slotted classes, not dataclasses: building a dataclass costs ~0.3 ms at import, and
+# this module is on the import path of every Glacier program.
+
+
 class Owned(Generic[T]):
     """A registered record and the plugin that registered it."""
 
-    plugin: str
-    item: T
+    __slots__ = ("item", "plugin")
+
+    def __init__(self, plugin: str, item: T) -> None:
+        self.plugin = plugin
+        self.item = item
+
+    def __repr__(self) -> str:
+        return f"Owned({self.plugin!r}, {self.item!r})"
 
 
-@dataclass
+class Registrations:
+    """Everything one plugin returned from its hooks (see :mod:`glacier.plugins.hookspecs`)."""
+
+    __slots__ = ("buckets", "configs", "detectors", "emitters", "executors", "serverless")
+
+    def __init__(
+        self,
+        configs: tuple[ClassRef, ...] = (),
+        buckets: tuple[BucketBackend, ...] = (),
+        serverless: tuple[ServerlessBackend, ...] = (),
+        executors: tuple[ExecutorBackend, ...] = (),
+        detectors: tuple[EnvDetector, ...] = (),
+        emitters: tuple[PulumiEmitterSpec, ...] = (),
+    ) -> None:
+        self.configs = configs
+        self.buckets = buckets
+        self.serverless = serverless
+        self.executors = executors
+        self.detectors = detectors
+        self.emitters = emitters
+
+
 class Registry:
-    """Read-only view of what plugins registered."""
+    """Read-only view of what plugins registered (an immutable value: building it returns a
+    new one)."""
 
-    configs: Mapping[str, Owned[type[GlacierModel]]] = field(default_factory=dict)
-    buckets: Mapping[type, Owned[BucketBackend]] = field(default_factory=dict)
-    serverless: Mapping[type, Owned[ServerlessBackend]] = field(default_factory=dict)
-    executors: Mapping[type, Owned[ExecutorBackend]] = field(default_factory=dict)
-    detectors: tuple[Owned[EnvDetector], ...] = ()
-    emitters: Mapping[type, Owned[PulumiEmitterSpec]] = field(default_factory=dict)
-    plugins: tuple[str, ...] = ()
+    __slots__ = (
+        "buckets",
+        "configs",
+        "detectors",
+        "emitters",
+        "executors",
+        "plugins",
+        "serverless",
+    )
 
-    # -- lookups -------------------------------------------------------------------------
-    def config(self, name: str) -> type[GlacierModel] | None:
+    def __init__(
+        self,
+        configs: Mapping[str, Owned[ClassRef]] = _EMPTY,
+        buckets: Mapping[str, Owned[BucketBackend]] = _EMPTY,
+        serverless: Mapping[str, Owned[ServerlessBackend]] = _EMPTY,
+        executors: Mapping[str, Owned[ExecutorBackend]] = _EMPTY,
+        detectors: tuple[Owned[EnvDetector], ...] = (),
+        emitters: Mapping[str, Owned[PulumiEmitterSpec]] = _EMPTY,
+        plugins: tuple[str, ...] = (),
+    ) -> None:
+        #: Config class name -> its ref (class or ``"module:Class"``).
+        self.configs = configs
+        #: ``"module:qualname"`` of a provider config -> its storage.
+        self.buckets = buckets
+        self.serverless = serverless
+        #: ``"module:qualname"`` of an executor config -> its engine.
+        self.executors = executors
+        #: In the order ``Provider.from_env()`` tries them (ascending priority).
+        self.detectors = detectors
+        self.emitters = emitters
+        #: Names of the plugins, in registration order.
+        self.plugins = plugins
+
+    def __repr__(self) -> str:
+        return f"<Registry of plugins {', '.join(self.plugins) or '(none)'}>"
+
+    # -- building --------------------------------------------------------------------------
+    def with_plugin(self, plugin: str, regs: Registrations) -> Registry:
+        """A new registry with one more plugin's records.
+
+        Raises :class:`~glacier.errors.DuplicateRegistrationError` naming both plugins when
+        ``plugin`` registers a name or a key another plugin already registered.
+        """
+        return Registry(
+            configs=_merge(
+                self.configs,
+                plugin,
+                regs.configs,
+                key=lambda ref: short_name(ref),
+                what="config",
+                label=repr,
+            ),
+            buckets=_merge(
+                self.buckets, plugin, regs.buckets, _provider_key, "bucket adapter", _short
+            ),
+            serverless=_merge(
+                self.serverless,
+                plugin,
+                regs.serverless,
+                _provider_key,
+                "serverless adapter",
+                _short,
+            ),
+            executors=_merge(
+                self.executors,
+                plugin,
+                regs.executors,
+                lambda b: ref_key(b.config),
+                "executor adapter",
+                _short,
+            ),
+            detectors=tuple(
+                sorted(
+                    (*self.detectors, *(Owned(plugin, d) for d in regs.detectors)),
+                    key=lambda o: o.item.priority,
+                )
+            ),
+            emitters=_merge(
+                self.emitters, plugin, regs.emitters, _provider_key, "Pulumi emitter", _short
+            ),
+            plugins=(*self.plugins, plugin),
+        )
+
+    # -- lookups ---------------------------------------------------------------------------
+    def config_ref(self, name: str) -> Owned[ClassRef] | None:
+        """The registered ref of the config class called ``name`` (nothing imported)."""
+        return self.configs.get(name)
+
+    def config(self, name: str) -> type | None:
+        """The config class called ``name``, importing only the module that defines it."""
         owned = self.configs.get(name)
-        return owned.item if owned else None
+        if owned is None:
+            return None
+        return _resolve(owned, "config", expected=None, canonical=True)
 
     def bucket_backend(self, provider_config: type) -> BucketBackend | None:
-        return _by_mro(self.buckets, provider_config)
+        """The storage registered for ``provider_config`` (or its nearest base class)."""
+        return _item(find(self.buckets, provider_config)[0])
 
     def serverless_backend(self, provider_config: type) -> ServerlessBackend | None:
-        return _by_mro(self.serverless, provider_config)
+        """The function backend registered for ``provider_config`` (or a base class)."""
+        return _item(find(self.serverless, provider_config)[0])
 
     def executor_backend(self, executor_config: type) -> ExecutorBackend | None:
-        return _by_mro(self.executors, executor_config)
+        """The engine registered for ``executor_config`` (or a base class)."""
+        return _item(find(self.executors, executor_config)[0])
 
     def emitter(self, config_type: type) -> PulumiEmitterSpec | None:
-        return _by_mro(self.emitters, config_type)
+        """The emitter registered for ``config_type``, with ``emitter`` already imported and
+        checked: a :class:`~glacier.compiler.emitter.EngineEmitter` for an executor config,
+        a :class:`~glacier.compiler.emitter.PulumiEmitter` for a provider config."""
+        owned = find(self.emitters, config_type)[0]
+        if owned is None:
+            return None
+        return owned.item.replace(emitter=emitter_class(owned, config_type))
 
     def close_config_names(self, name: str, extra: Iterable[str] = ()) -> list[str]:
-        return difflib.get_close_matches(name, [*self.configs, *extra], n=3, cutoff=0.6)
+        """Up to three registered (or ``extra``) config names close to ``name``."""
+        return close_names(name, [*self.configs, *extra])
 
     def owned_by(self, plugin: str) -> dict[str, list[str]]:
         """What one plugin registered, by category (for ``glacier plugins``)."""
@@ -74,143 +204,143 @@ class Registry:
         def add(category: str, label: str) -> None:
             out.setdefault(category, []).append(label)
 
-        for name, owned in self.configs.items():
-            if owned.plugin == plugin:
+        for name, owned_config in self.configs.items():
+            if owned_config.plugin == plugin:
                 add("configs", name)
-        for key, ob in self.buckets.items():
-            if ob.plugin == plugin:
-                add("buckets", key.__name__)
-        for key, os_ in self.serverless.items():
-            if os_.plugin == plugin:
-                add("serverless", key.__name__)
-        for key, oe in self.executors.items():
-            if oe.plugin == plugin:
-                add("executors", key.__name__)
+        tables: tuple[tuple[str, Mapping[str, Owned[Any]]], ...] = (
+            ("buckets", self.buckets),
+            ("serverless", self.serverless),
+            ("executors", self.executors),
+            ("pulumi", self.emitters),
+        )
+        for category, table in tables:
+            for key, owned in table.items():
+                if owned.plugin == plugin:
+                    add(category, _short(key))
         for od in self.detectors:
             if od.plugin == plugin:
                 add("from_env", f"{od.item.name}({', '.join(od.item.variables) or 'default'})")
-        for key, oem in self.emitters.items():
-            if oem.plugin == plugin:
-                add("pulumi", key.__name__)
         return out
 
 
-def _by_mro(table: Mapping[type, Owned[V]], key: type) -> V | None:
-    for klass in getattr(key, "__mro__", (key,)):
-        owned = table.get(klass)
+# -- helpers -------------------------------------------------------------------------------
+def find(table: Mapping[str, Owned[V]], cls: type) -> tuple[Owned[V] | None, bool]:
+    """The record for ``cls`` or its nearest base class, and whether it was registered for
+    ``cls`` itself (an exact hit, which no plugin loaded later can change)."""
+    for depth, key in enumerate(mro_keys(cls)):
+        owned = table.get(key)
         if owned is not None:
-            return owned.item
-    return None
+            return owned, depth == 0
+    return None, False
 
 
-def _collect(hook: Any) -> list[tuple[str, Any]]:
-    """Call every implementation of one hook, remembering which plugin returned what."""
-    results: list[tuple[str, Any]] = []
-    for impl in hook.get_hookimpls():  # registration order
-        try:
-            value = impl.function()
-        except Exception as exc:
-            raise PluginError(
-                f"Glacier plugin {impl.plugin_name!r} failed in {hook.name}(): "
-                f"{type(exc).__name__}: {exc}"
-            ) from exc
-        for item in value or ():
-            results.append((impl.plugin_name, item))
-    return results
+def close_names(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
+    """Up to ``n`` distinct candidates close to ``name``, best first, compared without case
+    (``AWSConfig`` -> ``AwsConfig`` first, each name once)."""
+    import difflib
+
+    by_lower: dict[str, str] = {}
+    for candidate in candidates:
+        by_lower.setdefault(candidate.lower(), candidate)
+    matches = difflib.get_close_matches(name.lower(), list(by_lower), n=n, cutoff=0.6)
+    return [by_lower[m] for m in matches]
 
 
-def _keyed(
-    pairs: list[tuple[str, V]], key: Callable[[V], Any], what: str, label: Callable[[Any], str]
-) -> dict[Any, Owned[V]]:
-    table: dict[Any, Owned[V]] = {}
-    for plugin, item in pairs:
-        k = key(item)
-        if k in table and table[k].plugin != plugin:
-            raise DuplicateRegistrationError(
-                f"Two Glacier plugins register a {what} for {label(k)}: "
-                f"{table[k].plugin!r} and {plugin!r}. Uninstall one of them, or disable one "
-                f"with GLACIER_DISABLE_PLUGINS={plugin}."
-            )
-        table[k] = Owned(plugin, item)
-    return table
+def emitter_class(owned: Owned[PulumiEmitterSpec], config_type: type) -> type:
+    """Import a registered emitter and check it subclasses the base its key calls for."""
+    from glacier.compiler.emitter import EngineEmitter, PulumiEmitter
+    from glacier.models import ExecutorConfig
+
+    expected = EngineEmitter if issubclass(config_type, ExecutorConfig) else PulumiEmitter
+    return _resolve(owned, "Pulumi emitter", expected=expected, ref=owned.item.emitter)
 
 
-def build_registry() -> Registry:
-    """Call every hook of the plugin manager and assemble the registry."""
-    from glacier.plugins.manager import get_plugin_manager
+def adapter_class(owned: Owned[Any], kind: str) -> type:
+    """Import a registered adapter and check it subclasses the adapter base of ``kind``
+    (``"bucket"``, ``"serverless"`` or ``"executor"``)."""
+    from glacier.adapters import base
 
-    pm = get_plugin_manager()
-    hook = pm.hook
+    expected: type = {
+        "bucket": base.BucketAdapter,
+        "serverless": base.ServerlessAdapter,
+        "executor": base.ExecutorAdapter,
+    }[kind]
+    return _resolve(owned, f"{kind} adapter", expected=expected, ref=owned.item.adapter)
 
-    def name_of(k: Any) -> str:
-        return k if isinstance(k, str) else getattr(k, "__name__", str(k))
 
-    configs = _keyed(_collect(hook.glacier_configs), lambda c: c.__name__, "config", repr)
-    buckets = _keyed(
-        _collect(hook.glacier_bucket_backends),
-        lambda b: b.provider_config,
-        "bucket adapter",
-        name_of,
-    )
-    serverless = _keyed(
-        _collect(hook.glacier_serverless_backends),
-        lambda b: b.provider_config,
-        "serverless adapter",
-        name_of,
-    )
-    executors = _keyed(
-        _collect(hook.glacier_executor_backends), lambda b: b.config, "executor adapter", name_of
-    )
-    emitters = _keyed(
-        _collect(hook.glacier_pulumi_emitters),
-        lambda b: b.provider_config,
-        "Pulumi emitter",
-        name_of,
-    )
-    detectors = tuple(
-        sorted(
-            (Owned(p, d) for p, d in _collect(hook.glacier_env_detectors)),
-            key=lambda o: o.item.priority,
+def _resolve(
+    owned: Owned[Any],
+    what: str,
+    expected: type | None,
+    ref: ClassRef | None = None,
+    canonical: bool = False,
+) -> type:
+    """Import ``ref`` (default: the owned item), naming the plugin in every error."""
+    target = owned.item if ref is None else ref
+    try:
+        obj = load_ref(target)
+    except (ImportError, AttributeError) as exc:
+        raise PluginError(
+            f"The {what} {target!r} registered by Glacier plugin {owned.plugin!r} cannot be "
+            f"imported: {type(exc).__name__}: {exc}. Install the plugin's dependencies, or "
+            f"skip the plugin with GLACIER_DISABLE_PLUGINS={owned.plugin}."
+        ) from exc
+    if not isinstance(obj, type):
+        raise PluginError(
+            f"Glacier plugin {owned.plugin!r} registered the {what} {target!r}, which is a "
+            f"{type(obj).__name__}, not a class."
         )
-    )
-    plugins = tuple(name for name, _ in pm.list_name_plugin())
-    return Registry(
-        configs=MappingProxyType(configs),
-        buckets=MappingProxyType(buckets),
-        serverless=MappingProxyType(serverless),
-        executors=MappingProxyType(executors),
-        detectors=detectors,
-        emitters=MappingProxyType(emitters),
-        plugins=plugins,
-    )
+    if expected is not None and not issubclass(obj, expected):
+        raise PluginError(
+            f"Glacier plugin {owned.plugin!r} registered {obj.__module__}.{obj.__qualname__} "
+            f"as a {what}, but it does not subclass {expected.__module__}.{expected.__name__}."
+            f" Make it a subclass of {expected.__name__}."
+        )
+    if canonical and isinstance(target, str) and class_key(obj) != target:
+        raise PluginError(
+            f"Glacier plugin {owned.plugin!r} registered the {what} {target!r}, but that class "
+            f"is defined as {class_key(obj)!r}. Register it by its defining module, so lookups "
+            "by type find it."
+        )
+    return obj
 
 
-_registry: Registry | None = None
-_lock = threading.RLock()
-_building = threading.local()
+def _provider_key(record: Any) -> str:
+    return ref_key(record.provider_config)
+
+
+def _short(key: Any) -> str:
+    return short_name(key)
+
+
+def _item(owned: Owned[V] | None) -> V | None:
+    return None if owned is None else owned.item
+
+
+def _merge(
+    table: Mapping[str, Owned[V]],
+    plugin: str,
+    items: Iterable[V],
+    key: Callable[[V], str],
+    what: str,
+    label: Callable[[str], str],
+) -> Mapping[str, Owned[V]]:
+    out = dict(table)
+    for item in items:
+        k = key(item)
+        if k in out and out[k].plugin != plugin:
+            raise DuplicateRegistrationError(
+                f"Two Glacier plugins register a {what} for {label(k)}: {out[k].plugin!r} and "
+                f"{plugin!r}. Uninstall one of them, or disable one with "
+                f"GLACIER_DISABLE_PLUGINS={plugin}."
+            )
+        out[k] = Owned(plugin, item)
+    return MappingProxyType(out)
 
 
 def get_registry() -> Registry:
-    """The process-wide registry (built on first call)."""
-    global _registry
-    if _registry is None:
-        with _lock:
-            if getattr(_building, "active", False):
-                raise PluginError(
-                    "A Glacier plugin hook used the registry (e.g. `from glacier.config import "
-                    "...`) while plugins were loading. Import config classes from their own "
-                    "modules inside hooks (e.g. `from glacier_aws.config import AwsConfig`)."
-                )
-            if _registry is None:
-                _building.active = True
-                try:
-                    _registry = build_registry()
-                finally:
-                    _building.active = False
-    return _registry
+    """Every installed plugin's registrations (loads them all; see
+    :meth:`glacier.plugins.host.PluginHost.registry`)."""
+    from glacier.plugins.host import get_host
 
-
-def reset_registry() -> None:
-    global _registry
-    with _lock:
-        _registry = None
+    return get_host().registry()
