@@ -110,3 +110,8 @@ class FunctionInvocationError(GlacierError):
 
 class NotSupportedError(GlacierError, NotImplementedError):
     """A feature a backend cannot provide here. The message says what to use instead."""
+
+
+class MissingDependencyError(GlacierError, ImportError):
+    """An optional dependency (an extra of glacier-core) is not installed. The message gives
+    the ``pip install`` command."""

@@ -1,0 +1,119 @@
+"""Snapshot reads: every collect of a Glacier scan reads exactly one version of the data.
+
+``scan()`` returns a LazyFrame whose source is Glacier code (a Polars IO plugin), so that
+the read itself, wherever it is collected (``collect()``, a sink, a join), runs here:
+
+1. *resolve*: find the current version: the dataset manifest (its file list), the listing
+   of a dataset without one, or the ETag / generation / version id of a single object;
+2. *read* it with the backend's reader (Polars' native cloud reader or pyarrow over fsspec),
+   with the projection, predicate and row limit pushed down;
+3. *check* (single objects only): the object still has the tag it had in step 1. Objects
+   of a dataset are immutable (each write uses new names), so they need no check.
+
+If the read fails or the check finds a new version, the version is resolved again and, if
+it changed, read once more from the new version. Any other failure, and a second change,
+becomes a :class:`~glacier.errors.StorageError` naming the URI. Polars panics (a
+``BaseException``) are translated too; they never reach the caller raw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import polars as pl
+
+from glacier.errors import GlacierError, StorageError
+from glacier.storage.failures import is_read_failure
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One resolved version: the files to read and what identifies the version."""
+
+    files: tuple[str, ...]
+    pin: Hashable
+
+
+class SnapshotSource(Protocol):
+    """What a backend provides to read one location by snapshots."""
+
+    def resolve(self) -> Snapshot:
+        """The current version (raises a Glacier error if there is none)."""
+
+    def frame(self, files: Sequence[str]) -> pl.LazyFrame:
+        """A LazyFrame over ``files`` with the backend's reader."""
+
+    def unchanged(self, snapshot: Snapshot) -> bool:
+        """Whether ``snapshot`` is still current (``True`` for immutable files)."""
+
+    def translate(self, exc: BaseException) -> StorageError:
+        """The Glacier error for a failed read."""
+
+
+def snapshot_scan(source: SnapshotSource, schema: pl.Schema, uri: str) -> pl.LazyFrame:
+    """A LazyFrame with ``schema`` whose every collect reads one version of ``source``."""
+    from polars.io.plugins import register_io_source
+
+    def read(
+        with_columns: list[str] | None,
+        predicate: pl.Expr | None,
+        n_rows: int | None,
+        batch_size: int | None,
+    ) -> Iterator[pl.DataFrame]:
+        yield read_snapshot(source, schema, uri, _pushdown(with_columns, predicate, n_rows))
+
+    return register_io_source(read, schema=schema)
+
+
+def _pushdown(
+    with_columns: list[str] | None, predicate: pl.Expr | None, n_rows: int | None
+) -> Callable[[pl.LazyFrame], pl.LazyFrame]:
+    def apply(lf: pl.LazyFrame) -> pl.LazyFrame:
+        if predicate is not None:
+            lf = lf.filter(predicate)
+        if with_columns is not None:
+            lf = lf.select(with_columns)
+        if n_rows is not None:
+            lf = lf.head(n_rows)
+        return lf
+
+    return apply
+
+
+def read_snapshot(
+    source: SnapshotSource,
+    schema: pl.Schema,
+    uri: str,
+    query: Callable[[pl.LazyFrame], pl.LazyFrame] = lambda lf: lf,
+) -> pl.DataFrame:
+    """Read one version of ``source`` (retrying once from a newer version; see module doc)."""
+    snapshot = source.resolve()
+    for attempt in range(2):
+        try:
+            lf = source.frame(snapshot.files)
+            if lf.collect_schema() != schema:
+                raise StorageError(
+                    f"The schema of {uri} changed after it was scanned: call scan() again.",
+                    uri=uri,
+                )
+            df = query(lf).collect()
+        except GlacierError:
+            raise
+        except BaseException as exc:  # Polars panics are BaseExceptions
+            if not is_read_failure(exc):
+                raise
+            newer = source.resolve()
+            if attempt == 0 and newer.pin != snapshot.pin:
+                snapshot = newer  # replaced while we read it: read the new version
+                continue
+            raise source.translate(exc) from exc
+        if source.unchanged(snapshot):
+            return df
+        snapshot = source.resolve()
+    raise StorageError(
+        f"{uri} was replaced twice while it was being read; no version could be read "
+        "whole. Read it again (or pause the writers).",
+        uri=uri,
+    )
