@@ -12,6 +12,7 @@ import polars as pl
 from glacier.adapters.base import BucketAdapter, WriteResult
 from glacier.errors import ObjectNotFoundError
 from glacier.local.config import LocalConfig
+from glacier.storage.delta import local_table
 from glacier.storage.formats import Format, get_format, write_frame
 
 
@@ -46,6 +47,8 @@ class LocalBucketAdapter(BucketAdapter):
 
     def scan(self) -> pl.LazyFrame:
         fmt = self.fmt
+        if fmt.is_table:  # format="delta"
+            return local_table(self.local_path).scan()
         if self.resource.is_dataset:
             if not self._files():
                 raise ObjectNotFoundError(
@@ -64,11 +67,15 @@ class LocalBucketAdapter(BucketAdapter):
         return fmt.scan(str(path))
 
     def exists(self) -> bool:
+        if self.fmt.is_table:
+            return local_table(self.local_path).exists()
         if self.resource.is_dataset:
             return bool(self._files())
         return self.local_path.is_file()
 
     def list(self) -> list[str]:
+        if self.fmt.is_table:
+            return local_table(self.local_path).files()
         if self.resource.is_dataset:
             return [p.as_uri() for p in self._files()]
         return [self.get_uri()] if self.local_path.is_file() else []
@@ -77,6 +84,9 @@ class LocalBucketAdapter(BucketAdapter):
     def write(
         self, data: pl.DataFrame | pl.LazyFrame, *, partition_by: list[str] | None = None
     ) -> WriteResult:
+        if self.fmt.is_table:
+            done = local_table(self.local_path).write(data, partition_by)
+            return WriteResult(uri=self.get_uri(), rows=done.rows, files=done.files)
         if self.resource.is_dataset:
             return self._write_dataset(data, partition_by)
         self._check_single_object_write(partition_by)
@@ -127,6 +137,9 @@ class LocalBucketAdapter(BucketAdapter):
 
     def delete(self) -> None:
         path = self.local_path
+        if self.fmt.is_table:
+            local_table(path).delete()
+            return
         if self.resource.is_dataset:
             shutil.rmtree(path, ignore_errors=True)
         else:

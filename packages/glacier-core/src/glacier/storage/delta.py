@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -243,3 +244,29 @@ class _Translating:
         if exc is None or isinstance(exc, GlacierError) or not is_read_failure(exc):
             return False
         raise self.translate(exc, self.action) from exc
+
+
+class LocalDeltaTable(DeltaTableIO):
+    """A Delta table in a local folder (the local backend's ``format="delta"``)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(str(path), None, display_uri=path.as_uri() + "/")
+        self.path = path
+
+    def delete(self) -> None:
+        """Remove the table: its log first (readers then see no table), then its data
+        files. Other files in the folder stay."""
+        import shutil
+
+        if not self.path.is_dir():
+            return
+        for name in DELTA_STATE:
+            shutil.rmtree(self.path / name, ignore_errors=True)
+        for file in sorted(self.path.rglob("*")):
+            if file.is_file() and is_delta_object(file.relative_to(self.path).as_posix()):
+                file.unlink(missing_ok=True)
+
+
+def local_table(path: Path) -> LocalDeltaTable:
+    """The Delta table at a local folder (used by the local bucket adapter)."""
+    return LocalDeltaTable(path)

@@ -300,16 +300,7 @@ class ObjectStoreBucketAdapter(ErrorTranslation, BucketAdapter):
         uri = self.get_uri()
         if self.fmt.is_table:
             return self._delta().scan()
-        source = _ReadSource(self, uri)
-        with self._translating("read", uri):
-            first = source.resolve()
-        try:
-            schema = self._scan_files(first.files).collect_schema()  # fail here, with the URI
-        except GlacierError:
-            raise
-        except BaseException as exc:
-            raise source.translate(exc) from exc
-        return snapshot_scan(source, schema, uri)
+        return snapshot_scan(_ReadSource(self, uri), uri)
 
     def _missing(self, uri: str) -> GlacierError:
         if not self._bucket_exists():
@@ -458,12 +449,12 @@ class ObjectStoreBucketAdapter(ErrorTranslation, BucketAdapter):
                     rows = self._put(path, data)
                 if rows is None:
                     rows = self._count_rows(written)
-                relative = tuple(self.key_of(p)[len(self.key) :] for p in written)
-                committed = self._log.commit(token, relative, rows)
             except BaseException:
                 with contextlib.suppress(Exception):
                     self._remove([p for p in written if self.fs.exists(p)])
                 raise
+            relative = tuple(self.key_of(p)[len(self.key) :] for p in written)
+            committed = self._log.commit(token, relative, rows)
         self._log.remove_quietly(self._log.stale_files(committed, listed))
         return WriteResult(uri=uri, rows=rows, files=len(written))
 

@@ -11,9 +11,10 @@ the read itself, wherever it is collected (``collect()``, a sink, a join), runs 
    of a dataset are immutable (each write uses new names), so they need no check.
 
 If the read fails or the check finds a new version, the version is resolved again and, if
-it changed, read once more from the new version. Any other failure, and a second change,
-becomes a :class:`~glacier.errors.StorageError` naming the URI. Polars panics (a
-``BaseException``) are translated too; they never reach the caller raw.
+it changed, read again from the new version (up to :data:`READ_ATTEMPTS` reads). Any other
+failure, and a version replaced that many times during one collect, becomes a
+:class:`~glacier.errors.StorageError` naming the URI. Polars panics (a ``BaseException``)
+are translated too; they never reach the caller raw.
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ import polars as pl
 
 from glacier.errors import GlacierError, StorageError
 from glacier.storage.failures import is_read_failure
+
+#: Reads of one collect: the first, then one more each time a writer replaced the version
+#: being read (a read fails only if the data is replaced this many times during it).
+READ_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -52,9 +57,12 @@ class SnapshotSource(Protocol):
         """The Glacier error for a failed read."""
 
 
-def snapshot_scan(source: SnapshotSource, schema: pl.Schema, uri: str) -> pl.LazyFrame:
-    """A LazyFrame with ``schema`` whose every collect reads one version of ``source``."""
+def snapshot_scan(source: SnapshotSource, uri: str) -> pl.LazyFrame:
+    """A LazyFrame whose every collect reads one version of ``source``. Its schema is read
+    now, from the current version, so a missing or unreadable location fails here."""
     from polars.io.plugins import register_io_source
+
+    schema = current_schema(source)
 
     def read(
         with_columns: list[str] | None,
@@ -82,6 +90,31 @@ def _pushdown(
     return apply
 
 
+def current_schema(source: SnapshotSource) -> pl.Schema:
+    """The schema of the current version (read again if it is replaced meanwhile)."""
+    snapshot = source.resolve()
+    for _ in range(READ_ATTEMPTS - 1):
+        try:
+            return source.frame(snapshot.files).collect_schema()
+        except GlacierError:
+            raise
+        except BaseException as exc:
+            if not is_read_failure(exc):
+                raise
+            newer = source.resolve()
+            if newer.pin == snapshot.pin:
+                raise source.translate(exc) from exc
+            snapshot = newer
+    try:
+        return source.frame(snapshot.files).collect_schema()
+    except GlacierError:
+        raise
+    except BaseException as exc:
+        if not is_read_failure(exc):
+            raise
+        raise source.translate(exc) from exc
+
+
 def read_snapshot(
     source: SnapshotSource,
     schema: pl.Schema,
@@ -90,7 +123,7 @@ def read_snapshot(
 ) -> pl.DataFrame:
     """Read one version of ``source`` (retrying once from a newer version; see module doc)."""
     snapshot = source.resolve()
-    for attempt in range(2):
+    for _ in range(READ_ATTEMPTS):
         try:
             lf = source.frame(snapshot.files)
             if lf.collect_schema() != schema:
@@ -105,15 +138,15 @@ def read_snapshot(
             if not is_read_failure(exc):
                 raise
             newer = source.resolve()
-            if attempt == 0 and newer.pin != snapshot.pin:
-                snapshot = newer  # replaced while we read it: read the new version
-                continue
-            raise source.translate(exc) from exc
+            if newer.pin == snapshot.pin:  # not a replacement: a real failure
+                raise source.translate(exc) from exc
+            snapshot = newer  # replaced while we read it: read the new version
+            continue
         if source.unchanged(snapshot):
             return df
         snapshot = source.resolve()
     raise StorageError(
-        f"{uri} was replaced twice while it was being read; no version could be read "
-        "whole. Read it again (or pause the writers).",
+        f"{uri} was replaced {READ_ATTEMPTS} times while it was being read, so no version "
+        "could be read whole. Read it again (or pause the writers).",
         uri=uri,
     )

@@ -14,8 +14,11 @@ A write (see :mod:`glacier.storage.manifest` for the record itself):
    older than ``orphan_age`` (left by killed or failed writers; younger ones may belong to a
    writer still uploading, so they stay).
 
-A failure before the commit removes what the write uploaded; a failure after it never
-fails the write (the leftovers are orphans, removed later by a write or :meth:`DatasetLog.gc`).
+A failure before the commit removes what the write uploaded. A commit whose outcome is
+unknown (the PUT's answer was lost) is settled by reading the manifest back; if that fails
+too, the uploaded files stay (a manifest may name them) and become orphans if it does not.
+A failure after the commit never fails the write (the leftovers are orphans, removed later
+by a write or :meth:`DatasetLog.gc`).
 """
 
 from __future__ import annotations
@@ -114,7 +117,15 @@ class DatasetLog:
             current = self.read()
             previous, tag = current if current is not None else (None, None)
             manifest = make(previous)
-            if self.store.put_if(self.key, manifest.to_bytes(), tag):
+            try:
+                done = self.store.put_if(self.key, manifest.to_bytes(), tag)
+            except Exception:
+                # The PUT may have landed although its answer was lost: then it committed.
+                after = self.read()
+                if after is not None and after[0].to_bytes() == manifest.to_bytes():
+                    return Committed(manifest, previous)
+                raise
+            if done:
                 return Committed(manifest, previous)
             time.sleep(random.uniform(0.001, 0.01) * min(attempt + 1, 20))  # lost a race
         raise StorageError(
