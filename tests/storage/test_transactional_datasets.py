@@ -149,9 +149,7 @@ def test_other_format_dataset_on_same_prefix_is_independent(
 
 
 # -- item 2: concurrent writers -----------------------------------------------------------
-def test_concurrent_writer_threads_leave_one_writers_data(
-    provider: Provider, prefix: str
-) -> None:
+def test_concurrent_writer_threads_leave_one_writers_data(provider: Provider, prefix: str) -> None:
     """8 writer threads per round, 3 rounds, 2 reader threads all along: every read and
     every final state is exactly one writer's data."""
     bucket = provider.bucket(CONTRACT_BUCKET, path=prefix)
@@ -177,7 +175,12 @@ def test_concurrent_writer_threads_leave_one_writers_data(
             errors: list[BaseException] = []
             barrier = threading.Barrier(WRITERS)
 
-            def write(writer: int, round_: int = round_) -> None:
+            def write(
+                writer: int,
+                round_: int = round_,
+                barrier: threading.Barrier = barrier,
+                errors: list[BaseException] = errors,
+            ) -> None:
                 mine = provider.bucket(CONTRACT_BUCKET, path=prefix)
                 barrier.wait()
                 try:
@@ -231,7 +234,7 @@ def test_concurrent_writer_processes_leave_one_writers_data(
             for w in range(WRITERS)
         ]
         for proc in procs:
-            out, err = proc.communicate(timeout=300)
+            _, err = proc.communicate(timeout=300)
             assert proc.returncode == 0, err[-2000:]
         writer, seen_round = one_writer(bucket.read())
         assert seen_round == round_

@@ -46,6 +46,7 @@ module (s3fs, adlfs and gcsfs depend on it), never at ``import glacier``.
 from __future__ import annotations
 
 import contextlib
+import io
 import tempfile
 import time
 from abc import abstractmethod
@@ -73,6 +74,8 @@ if TYPE_CHECKING:
 
 __all__ = ["ErrorKind", "ObjectStoreBucketAdapter", "Tagged"]
 
+#: Single objects up to this size are read with one GET (see ``_ReadSource``).
+WHOLE_READ_BYTES = 32 * 1024 * 1024
 #: Formats whose ``DataFrame.write_*`` accepts ``storage_options``/``credential_provider``.
 _NATIVE_WRITE_FORMATS = ("parquet", "csv")
 
@@ -556,7 +559,13 @@ class _Store:
 
 
 class _ReadSource:
-    """The adapter's location as a :class:`~glacier.storage.snapshot.SnapshotSource`."""
+    """The adapter's location as a :class:`~glacier.storage.snapshot.SnapshotSource`.
+
+    A single object up to :data:`WHOLE_READ_BYTES` is read with one GET (one response is
+    one version: a snapshot by construction); larger ones are read with range requests and
+    checked against their tag afterwards. Dataset files never change (new names on every
+    write), so a dataset read needs no check.
+    """
 
     def __init__(self, adapter: ObjectStoreBucketAdapter, uri: str) -> None:
         self.adapter = adapter
@@ -573,17 +582,23 @@ class _ReadSource:
             info = adapter._object_info()
             if info is None:
                 raise adapter._missing(self.uri)
-            return Snapshot((adapter.fs_path(adapter.key),), adapter.object_tag(info))
+            whole = int(info.get("size") or 0) <= WHOLE_READ_BYTES
+            return Snapshot((adapter.fs_path(adapter.key),), (adapter.object_tag(info), whole))
 
-    def frame(self, files: Sequence[str]) -> pl.LazyFrame:
-        return self.adapter._scan_files(files)
+    def frame(self, files: Sequence[str], pin: Any = None) -> pl.LazyFrame:
+        adapter = self.adapter
+        if isinstance(pin, tuple) and pin[1] is True:
+            data = adapter.fs.cat_file(files[0])  # one GET: one version, whole
+            return adapter.fmt.scan(io.BytesIO(data))
+        return adapter._scan_files(files)
 
     def unchanged(self, snapshot: Snapshot) -> bool:
-        if self.adapter.resource.is_dataset or snapshot.pin is None:
-            return True  # dataset files are immutable (new names on every write)
+        pin = snapshot.pin
+        if self.adapter.resource.is_dataset or (isinstance(pin, tuple) and pin[1] is True):
+            return True
         with self.adapter._translating("read", self.uri):
             info = self.adapter._object_info()
-        return info is not None and self.adapter.object_tag(info) == snapshot.pin
+        return info is not None and (self.adapter.object_tag(info), False) == pin
 
     def translate(self, exc: BaseException) -> StorageError:
         return self.adapter._translate(exc, "read", self.uri, reading=True)

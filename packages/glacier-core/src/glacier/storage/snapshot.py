@@ -47,8 +47,8 @@ class SnapshotSource(Protocol):
     def resolve(self) -> Snapshot:
         """The current version (raises a Glacier error if there is none)."""
 
-    def frame(self, files: Sequence[str]) -> pl.LazyFrame:
-        """A LazyFrame over ``files`` with the backend's reader."""
+    def frame(self, files: Sequence[str], pin: Hashable = None) -> pl.LazyFrame:
+        """A LazyFrame over ``files`` (of the version ``pin``) with the backend's reader."""
 
     def unchanged(self, snapshot: Snapshot) -> bool:
         """Whether ``snapshot`` is still current (``True`` for immutable files)."""
@@ -95,7 +95,7 @@ def current_schema(source: SnapshotSource) -> pl.Schema:
     snapshot = source.resolve()
     for _ in range(READ_ATTEMPTS - 1):
         try:
-            return source.frame(snapshot.files).collect_schema()
+            return source.frame(snapshot.files, snapshot.pin).collect_schema()
         except GlacierError:
             raise
         except BaseException as exc:
@@ -106,7 +106,7 @@ def current_schema(source: SnapshotSource) -> pl.Schema:
                 raise source.translate(exc) from exc
             snapshot = newer
     try:
-        return source.frame(snapshot.files).collect_schema()
+        return source.frame(snapshot.files, snapshot.pin).collect_schema()
     except GlacierError:
         raise
     except BaseException as exc:
@@ -125,7 +125,7 @@ def read_snapshot(
     snapshot = source.resolve()
     for _ in range(READ_ATTEMPTS):
         try:
-            lf = source.frame(snapshot.files)
+            lf = source.frame(snapshot.files, snapshot.pin)
             if lf.collect_schema() != schema:
                 raise StorageError(
                     f"The schema of {uri} changed after it was scanned: call scan() again.",
