@@ -95,11 +95,15 @@ class DeltaTableIO:
     # -- read ----------------------------------------------------------------------------
     def version(self) -> int | None:
         """The latest committed version, or ``None`` if there is no table."""
-        deltalake = require_deltalake()
+        require_deltalake()
+        from deltalake.exceptions import TableNotFoundError
+
+        # Not DeltaTable.is_deltatable(): it holds the GIL while it waits for the store.
         with self._translating("read"):
-            if not deltalake.DeltaTable.is_deltatable(self.uri, self.storage_options):
+            try:
+                return int(self._table().version())
+            except TableNotFoundError:
                 return None
-            return int(self._table().version())
 
     def scan(self) -> pl.LazyFrame:
         """A LazyFrame over the latest version, pinned: files of one version only."""
@@ -144,8 +148,6 @@ class DeltaTableIO:
         no commit (readers never see them); :meth:`vacuum` removes them.
         """
         deltalake = require_deltalake()
-        from deltalake.exceptions import CommitFailedError
-
         for attempt in range(COMMIT_ATTEMPTS):
             stream: Any = (
                 data if isinstance(data, pl.DataFrame) else data.collect_batches(lazy=True)
@@ -161,7 +163,7 @@ class DeltaTableIO:
                         storage_options=self.storage_options,
                     )
             except StorageError as exc:
-                if isinstance(exc.__cause__, CommitFailedError) and attempt + 1 < COMMIT_ATTEMPTS:
+                if _lost_race(exc.__cause__) and attempt + 1 < COMMIT_ATTEMPTS:
                     time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
                     continue
                 raise
@@ -194,8 +196,17 @@ class DeltaTableIO:
 
     # -- helpers -------------------------------------------------------------------------
     def _table(self) -> Any:
+        """The table at its latest version. A log entry that another writer is still putting
+        in place is read again (a few times, briefly)."""
         deltalake = require_deltalake()
-        return deltalake.DeltaTable(self.uri, storage_options=self.storage_options)
+        for attempt in range(COMMIT_ATTEMPTS):
+            try:
+                return deltalake.DeltaTable(self.uri, storage_options=self.storage_options)
+            except Exception as exc:
+                if not _lost_race(exc) or attempt + 1 == COMMIT_ATTEMPTS:
+                    raise
+                time.sleep(random.uniform(0.01, 0.05))
+        raise AssertionError("unreachable")
 
     def _translating(self, action: str) -> _Translating:
         return _Translating(action, self.display_uri, self.translate)
@@ -204,6 +215,18 @@ class DeltaTableIO:
         """A :class:`StorageError` naming the table for a delta-rs or Polars error. Backends
         replace this to classify their own errors (missing bucket, access denied)."""
         return delta_error(exc, action, self.display_uri)
+
+
+def _lost_race(exc: BaseException | None) -> bool:
+    """Whether a delta-rs error means another writer's commit got in the way: a refused
+    commit, or a log entry read while another writer was still putting it in place (seen
+    on Azure, where delta-rs commits by copy-if-not-exists)."""
+    if exc is None:
+        return False
+    name = type(exc).__name__
+    return name == "CommitFailedError" or (
+        name == "DeltaError" and "Invalid table version" in str(exc)
+    )
 
 
 def delta_error(exc: BaseException, action: str, uri: str) -> StorageError:
