@@ -33,7 +33,10 @@ from glacier.errors import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Hashable, Sequence
     from types import ModuleType
+
+    from glacier.storage.snapshot import Snapshot
 
 #: A concurrent writer committed first: write again on top of its version (last one wins).
 COMMIT_ATTEMPTS = 12
@@ -106,14 +109,11 @@ class DeltaTableIO:
                 return None
 
     def scan(self) -> pl.LazyFrame:
-        """A LazyFrame over the latest version, pinned: files of one version only."""
-        version = self.version()
-        if version is None:
-            raise ObjectNotFoundError(
-                f"No Delta table at {self.display_uri}: write it first or check bucket_name/path.",
-                uri=self.display_uri,
-            )
-        return self.scan_version(version)
+        """A LazyFrame whose every collect reads the latest committed version, pinned (files
+        of that version only); failures, Polars panics included, become Glacier errors."""
+        from glacier.storage.snapshot import snapshot_scan
+
+        return snapshot_scan(_DeltaSource(self), self.display_uri)
 
     def scan_version(self, version: int) -> pl.LazyFrame:
         """A LazyFrame over one committed ``version`` (Polars reads its Parquet files)."""
@@ -215,6 +215,36 @@ class DeltaTableIO:
         """A :class:`StorageError` naming the table for a delta-rs or Polars error. Backends
         replace this to classify their own errors (missing bucket, access denied)."""
         return delta_error(exc, action, self.display_uri)
+
+
+class _DeltaSource:
+    """A Delta table as a :class:`~glacier.storage.snapshot.SnapshotSource`: the version
+    number is the pin; a version's files never change."""
+
+    def __init__(self, table: DeltaTableIO) -> None:
+        self.table = table
+
+    def resolve(self) -> Snapshot:
+        from glacier.storage.snapshot import Snapshot
+
+        version = self.table.version()
+        if version is None:
+            raise ObjectNotFoundError(
+                f"No Delta table at {self.table.display_uri}: write it first or check "
+                "bucket_name/path.",
+                uri=self.table.display_uri,
+            )
+        return Snapshot((), version)
+
+    def frame(self, files: Sequence[str], pin: Hashable = None) -> pl.LazyFrame:
+        assert isinstance(pin, int)
+        return self.table.scan_version(pin)
+
+    def unchanged(self, snapshot: Snapshot) -> bool:
+        return True
+
+    def translate(self, exc: BaseException) -> StorageError:
+        return self.table.translate(exc, "read")
 
 
 def _lost_race(exc: BaseException | None) -> bool:
