@@ -291,11 +291,11 @@ class _Translating:
 
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any
-    ) -> bool:
+    ) -> None:
         from glacier.storage.failures import is_read_failure
 
         if exc is None or isinstance(exc, GlacierError) or not is_read_failure(exc):
-            return False
+            return
         raise self.translate(exc, self.action) from exc
 
 

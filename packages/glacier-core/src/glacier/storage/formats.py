@@ -125,7 +125,7 @@ def to_frame(data: object) -> pl.DataFrame | pl.LazyFrame:
     if isinstance(data, pl.DataFrame | pl.LazyFrame):
         return data
     try:
-        return pl.DataFrame(data)
+        return pl.DataFrame(data)  # type: ignore[arg-type]
     except Exception as exc:
         raise TypeError(
             f"Bucket.write() takes a polars DataFrame or LazyFrame, got {type(data).__name__}"

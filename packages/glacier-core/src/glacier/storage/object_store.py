@@ -45,6 +45,7 @@ module (s3fs, adlfs and gcsfs depend on it), never at ``import glacier``.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import io
 import tempfile
@@ -271,7 +272,7 @@ class ObjectStoreBucketAdapter(ErrorTranslation, BucketAdapter):
             else:
                 self._remove([self.fs_path(self.key)])
 
-    def gc(self, older_than: timedelta = ORPHAN_AGE) -> list[str]:
+    def gc(self, older_than: timedelta = ORPHAN_AGE) -> builtins.list[str]:
         """Remove what failed or killed writers left under this dataset: part files of no
         committed version older than ``older_than`` (Delta tables: delta-rs vacuum of files
         no version newer than that needs). Returns the URIs removed; single objects have
@@ -330,7 +331,7 @@ class ObjectStoreBucketAdapter(ErrorTranslation, BucketAdapter):
         options = self.polars_options()
         if options is not None:
             uris = [self.polars_uri_of(self.key_of(f)) for f in files]
-            source: str | list[str] = uris if dataset else uris[0]
+            source: str | builtins.list[str] = uris if dataset else uris[0]
             if fmt.hive and dataset:
                 return fmt.scan(source, hive_partitioning=True, **options)
             return fmt.scan(source, **options)
@@ -379,7 +380,7 @@ class ObjectStoreBucketAdapter(ErrorTranslation, BucketAdapter):
 
     # -- write ---------------------------------------------------------------------------
     def write(
-        self, data: pl.DataFrame | pl.LazyFrame, *, partition_by: list[str] | None = None
+        self, data: pl.DataFrame | pl.LazyFrame, *, partition_by: builtins.list[str] | None = None
     ) -> WriteResult:
         if self.fmt.is_table:
             return self._write_delta(data, partition_by)
@@ -433,12 +434,12 @@ class ObjectStoreBucketAdapter(ErrorTranslation, BucketAdapter):
         file.close()  # the commit: PUT / complete-multipart / commit-block-list / last chunk
 
     def _write_dataset(
-        self, data: pl.DataFrame | pl.LazyFrame, partition_by: list[str] | None
+        self, data: pl.DataFrame | pl.LazyFrame, partition_by: builtins.list[str] | None
     ) -> WriteResult:
         uri = self.get_uri()
         fmt = self.fmt
         token = new_token()
-        written: list[str] = []
+        written: builtins.list[str] = []
         rows: int | None
         with self._translating("write", uri):
             listed = self._data_listing()
@@ -462,8 +463,8 @@ class ObjectStoreBucketAdapter(ErrorTranslation, BucketAdapter):
         return WriteResult(uri=uri, rows=rows, files=len(written))
 
     def _put_partitioned(
-        self, data: pl.DataFrame | pl.LazyFrame, partition_by: list[str], token: str
-    ) -> list[str]:
+        self, data: pl.DataFrame | pl.LazyFrame, partition_by: builtins.list[str], token: str
+    ) -> builtins.list[str]:
         """Write hive folders to a local staging directory (streaming), then upload them.
         A full local disk (ENOSPC, EFBIG) becomes a StorageError naming the URI."""
         fmt = self.fmt
@@ -517,7 +518,7 @@ class ObjectStoreBucketAdapter(ErrorTranslation, BucketAdapter):
             self.polars_uri_of(table), self.delta_options(), display_uri=self.get_uri()
         )
 
-    def _delta_objects(self) -> list[str]:
+    def _delta_objects(self) -> builtins.list[str]:
         """fsspec paths of the Delta table's data files (its log is removed first)."""
         from glacier.storage.delta import is_delta_object
 
@@ -525,7 +526,7 @@ class ObjectStoreBucketAdapter(ErrorTranslation, BucketAdapter):
         return sorted(p for p in self._listing(self._table_key + "/") if is_delta_object(p[start:]))
 
     def _write_delta(
-        self, data: pl.DataFrame | pl.LazyFrame, partition_by: list[str] | None
+        self, data: pl.DataFrame | pl.LazyFrame, partition_by: builtins.list[str] | None
     ) -> WriteResult:
         result = self._delta().write(data, partition_by)
         return WriteResult(uri=self.get_uri(), rows=result.rows, files=result.files)
