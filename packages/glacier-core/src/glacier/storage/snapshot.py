@@ -4,7 +4,9 @@
 the read itself, wherever it is collected (``collect()``, a sink, a join), runs here:
 
 1. *resolve*: find the current version: the dataset manifest (its file list), the listing
-   of a dataset without one, or the ETag / generation / version id of a single object;
+   of a dataset without one, or the ETag / generation / version id of a single object.
+   ``scan()`` resolves once (to read the schema) and its first collect reads that version;
+   later collects resolve again, like Polars' own scans list files again;
 2. *read* it with the backend's reader (Polars' native cloud reader or pyarrow over fsspec),
    with the projection, predicate and row limit pushed down;
 3. *check* (single objects only): the object still has the tag it had in step 1. Objects
@@ -62,7 +64,8 @@ def snapshot_scan(source: SnapshotSource, uri: str) -> pl.LazyFrame:
     now, from the current version, so a missing or unreadable location fails here."""
     from polars.io.plugins import register_io_source
 
-    schema = current_schema(source)
+    first, schema = current_schema(source)
+    pinned = [first]  # the first collect reads the version scan() resolved (no new lookup)
 
     def read(
         with_columns: list[str] | None,
@@ -70,7 +73,9 @@ def snapshot_scan(source: SnapshotSource, uri: str) -> pl.LazyFrame:
         n_rows: int | None,
         batch_size: int | None,
     ) -> Iterator[pl.DataFrame]:
-        yield read_snapshot(source, schema, uri, _pushdown(with_columns, predicate, n_rows))
+        snapshot = pinned.pop() if pinned else None
+        query = _pushdown(with_columns, predicate, n_rows)
+        yield read_snapshot(source, schema, uri, query, snapshot=snapshot)
 
     return register_io_source(read, schema=schema)
 
@@ -90,12 +95,12 @@ def _pushdown(
     return apply
 
 
-def current_schema(source: SnapshotSource) -> pl.Schema:
-    """The schema of the current version (read again if it is replaced meanwhile)."""
+def current_schema(source: SnapshotSource) -> tuple[Snapshot, pl.Schema]:
+    """The current version and its schema (read again if it is replaced meanwhile)."""
     snapshot = source.resolve()
     for _ in range(READ_ATTEMPTS - 1):
         try:
-            return source.frame(snapshot.files, snapshot.pin).collect_schema()
+            return snapshot, source.frame(snapshot.files, snapshot.pin).collect_schema()
         except GlacierError:
             raise
         except BaseException as exc:
@@ -106,7 +111,7 @@ def current_schema(source: SnapshotSource) -> pl.Schema:
                 raise source.translate(exc) from exc
             snapshot = newer
     try:
-        return source.frame(snapshot.files, snapshot.pin).collect_schema()
+        return snapshot, source.frame(snapshot.files, snapshot.pin).collect_schema()
     except GlacierError:
         raise
     except BaseException as exc:
@@ -120,9 +125,14 @@ def read_snapshot(
     schema: pl.Schema,
     uri: str,
     query: Callable[[pl.LazyFrame], pl.LazyFrame] = lambda lf: lf,
+    *,
+    snapshot: Snapshot | None = None,
 ) -> pl.DataFrame:
-    """Read one version of ``source`` (retrying once from a newer version; see module doc)."""
-    snapshot = source.resolve()
+    """Read one version of ``source``: ``snapshot`` if given (a version resolved before),
+    else the current one; a version replaced during the read is read again from the new
+    one (see the module doc)."""
+    if snapshot is None:
+        snapshot = source.resolve()
     for _ in range(READ_ATTEMPTS):
         try:
             lf = source.frame(snapshot.files, snapshot.pin)
