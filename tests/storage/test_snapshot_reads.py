@@ -84,7 +84,7 @@ def test_reads_see_one_version_while_a_writer_replaces_the_object(
     assert not failures, repr(failures[0])
     if read == "one-get":
         assert not overtaken
-    assert len(seen) >= READERS
+    assert len(seen) + len(overtaken) >= READERS  # every reader finished reads
     assert set(seen) <= set(range(VERSIONS + 1))
     assert whole_version(writer.read()) == VERSIONS
 
@@ -105,7 +105,7 @@ class _PanickingSource:
         self.frames += 1
         from polars.exceptions import PanicException
 
-        if self.frames == 1:
+        if self.frames == 1 or not self.replaced:  # a broken version panics every time
             raise PanicException("index out of bounds: the len is 3 but the index is 7")
         return pl.LazyFrame({"a": [1]})
 
@@ -121,6 +121,7 @@ def test_panic_is_translated_not_raised_raw() -> None:
     with pytest.raises(StorageError, match="s3://b/obj") as info:
         read_snapshot(source, pl.Schema({"a": pl.Int64}), "s3://b/obj")
     assert type(info.value.__cause__).__name__ == "PanicException"
+    assert source.frames == 2  # read again once (a glitch?), then translated
 
 
 def test_panic_after_a_replacement_reads_the_new_version() -> None:

@@ -12,9 +12,9 @@ the read itself, wherever it is collected (``collect()``, a sink, a join), runs 
 3. *check* (single objects only): the object still has the tag it had in step 1. Objects
    of a dataset are immutable (each write uses new names), so they need no check.
 
-If the read fails or the check finds a new version, the version is resolved again and, if
-it changed, read again from the new version (up to :data:`READ_ATTEMPTS` reads). Any other
-failure, and a version replaced that many times during one collect, becomes a
+If the read fails or the check finds a new version, the version is resolved again and read
+again (up to :data:`READ_ATTEMPTS` reads). A read that fails twice on the same version, and
+a version replaced that many times during one collect, becomes a
 :class:`~glacier.errors.StorageError` naming the URI. Polars panics (a ``BaseException``)
 are translated too; they never reach the caller raw.
 """
@@ -98,6 +98,7 @@ def _pushdown(
 def current_schema(source: SnapshotSource) -> tuple[Snapshot, pl.Schema]:
     """The current version and its schema (read again if it is replaced meanwhile)."""
     snapshot = source.resolve()
+    same_failures = 0
     for _ in range(READ_ATTEMPTS - 1):
         try:
             return snapshot, source.frame(snapshot.files, snapshot.pin).collect_schema()
@@ -107,7 +108,8 @@ def current_schema(source: SnapshotSource) -> tuple[Snapshot, pl.Schema]:
             if not is_read_failure(exc):
                 raise
             newer = source.resolve()
-            if newer.pin == snapshot.pin:
+            same_failures += newer.pin == snapshot.pin
+            if same_failures > 1:
                 raise source.translate(exc) from exc
             snapshot = newer
     try:
@@ -133,6 +135,7 @@ def read_snapshot(
     one (see the module doc)."""
     if snapshot is None:
         snapshot = source.resolve()
+    same_failures = 0
     for _ in range(READ_ATTEMPTS):
         try:
             lf = source.frame(snapshot.files, snapshot.pin)
@@ -148,9 +151,10 @@ def read_snapshot(
             if not is_read_failure(exc):
                 raise
             newer = source.resolve()
-            if newer.pin == snapshot.pin:  # not a replacement: a real failure
+            same_failures += newer.pin == snapshot.pin
+            if same_failures > 1:  # failed twice on one version: a real failure
                 raise source.translate(exc) from exc
-            snapshot = newer  # replaced while we read it: read the new version
+            snapshot = newer  # replaced while we read it (or a glitch): read again
             continue
         if source.unchanged(snapshot):
             return df
