@@ -172,6 +172,31 @@ def test_concurrent_writer_processes(
     assert one_writer(table.read())[1] == 1
 
 
+def test_s3_profile_credentials_reach_delta_rs(
+    moto_server: Server, s3_provider: Provider, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """delta-rs reads no AWS profiles: Glacier resolves the profile and passes its keys."""
+    from glacier.config import AwsConfig
+    from tests.storage.storage_servers import AWS_KEY_ID, AWS_SECRET
+
+    credentials = tmp_path / "credentials"
+    credentials.write_text(
+        f"[glacier]\naws_access_key_id = {AWS_KEY_ID}\naws_secret_access_key = {AWS_SECRET}\n"
+    )
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    provider = Provider(
+        AwsConfig(region="us-east-1", endpoint_url=moto_server.endpoint, profile="glacier")
+    )
+    table = provider.bucket(
+        CONTRACT_BUCKET, path=f"delta-prof-{uuid.uuid4().hex[:8]}/", format="delta"
+    )
+    table.write(writer_frame(4, 1))
+    assert one_writer(table.read()) == (4, 1)
+
+
 def test_gcs_emulator_refuses_delta_clearly(gcs_provider: Provider) -> None:
     table = gcs_provider.bucket(CONTRACT_BUCKET, path="delta-gcs/", format="delta")
     with pytest.raises(NotSupportedError, match="XML API") as info:

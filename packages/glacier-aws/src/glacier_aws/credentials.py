@@ -127,14 +127,25 @@ def delta_options(config: AwsConfig, creds: StaticCredentials | None) -> dict[st
         options["aws_endpoint_url"] = config.endpoint_url
         if config.endpoint_url.startswith("http://"):
             options["aws_allow_http"] = "true"
+    if creds is None:  # delta-rs reads neither profiles nor ~/.aws: resolve them here
+        creds = _chain_credentials(config)
     if creds is not None:
         options["aws_access_key_id"] = creds.access_key_id
         options["aws_secret_access_key"] = creds.secret_access_key.get_secret_value()
         if creds.session_token is not None:
             options["aws_session_token"] = creds.session_token.get_secret_value()
-    elif config.profile:
-        options["aws_profile"] = config.profile
     return options
+
+
+def _chain_credentials(config: AwsConfig) -> StaticCredentials | None:
+    """Credentials of the profile or the default AWS chain, resolved by botocore (``None``:
+    none found; delta-rs then tries the environment and instance metadata itself)."""
+    found = boto3_session(config).get_credentials()
+    if found is None:
+        return None
+    frozen = found.get_frozen_credentials()
+    token = SecretStr(frozen.token) if frozen.token else None
+    return StaticCredentials(frozen.access_key, SecretStr(frozen.secret_key), token)
 
 
 def secret_values(config: AwsConfig, creds: StaticCredentials | None) -> list[str]:
