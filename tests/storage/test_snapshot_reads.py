@@ -13,7 +13,7 @@ import pytest
 
 from glacier import Provider
 from glacier.errors import StorageError
-from glacier.storage import object_store
+from glacier.storage import object_reads
 from glacier.storage.snapshot import Snapshot, read_snapshot
 from tests.storage.storage_servers import CONTRACT_BUCKET
 
@@ -46,7 +46,7 @@ def test_reads_see_one_version_while_a_writer_replaces_the_object(
     here) with range requests, checked against the tag pinned before the read; a read that
     the writer overtakes 5 times in a row fails with a StorageError naming the URI."""
     if read == "ranges":
-        monkeypatch.setattr(object_store, "WHOLE_READ_BYTES", 0)
+        monkeypatch.setattr(object_reads, "WHOLE_READ_BYTES", 0)
     provider: Provider = request.getfixturevalue(PROVIDERS[cloud])
     path = f"snap-{uuid.uuid4().hex[:8]}/object.parquet"
     provider.bucket(CONTRACT_BUCKET, path=path).write(version(0))

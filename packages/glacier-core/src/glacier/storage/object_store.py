@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import builtins
 import contextlib
-import io
 import tempfile
 import time
 from abc import abstractmethod
@@ -60,11 +59,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import polars as pl
 
 from glacier.adapters.base import BucketAdapter, WriteResult
-from glacier.errors import GlacierError, ObjectNotFoundError, StorageError
+from glacier.errors import GlacierError, ObjectNotFoundError
 from glacier.storage.failures import ErrorKind
 from glacier.storage.formats import Format, get_format, write_frame
-from glacier.storage.manifest import STATE_DIR, new_token, token_of
+from glacier.storage.manifest import new_token, token_of
+from glacier.storage.object_delta import adapter_delta, delta_objects
 from glacier.storage.object_errors import ErrorTranslation
+from glacier.storage.object_reads import ReadSource, scan_pyarrow
 from glacier.storage.snapshot import Snapshot, snapshot_scan
 from glacier.storage.transactions import ORPHAN_AGE, DatasetLog, Tagged
 
@@ -75,8 +76,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ErrorKind", "ObjectStoreBucketAdapter", "Tagged"]
 
-#: Single objects up to this size are read with one GET (see ``_ReadSource``).
-WHOLE_READ_BYTES = 32 * 1024 * 1024
 #: Formats whose ``DataFrame.write_*`` accepts ``storage_options``/``credential_provider``.
 _NATIVE_WRITE_FORMATS = ("parquet", "csv")
 
@@ -304,7 +303,7 @@ class ObjectStoreBucketAdapter(ErrorTranslation, BucketAdapter):
         uri = self.get_uri()
         if self.fmt.is_table:
             return self._delta().scan()
-        return snapshot_scan(_ReadSource(self, uri), uri)
+        return snapshot_scan(ReadSource(self, uri), uri)
 
     def _missing(self, uri: str) -> GlacierError:
         if not self._bucket_exists():
@@ -341,33 +340,8 @@ class ObjectStoreBucketAdapter(ErrorTranslation, BucketAdapter):
         return frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical_relaxed")
 
     def _scan_pyarrow(self, files: Sequence[str]) -> pl.LazyFrame:
-        """Parquet through ``pyarrow.dataset`` over fsspec; hive ``key=value`` folders become
-        columns (Int64 when every value is an integer, else String), like Polars' scans."""
-        import pyarrow as pa
-        import pyarrow.dataset as ds
-
-        plain = ds.dataset(list(files), filesystem=self.fs, format="parquet")
-        if not self.resource.is_dataset:
-            return pl.scan_pyarrow_dataset(plain)
-        base = self.fs_path(self.key)
-        values = _hive_values([f[len(base) + 1 :] for f in files])
-        missing = {k: v for k, v in values.items() if k not in plain.schema.names}
-        if not missing:  # no hive folders, or the keys are stored in the files too
-            return pl.scan_pyarrow_dataset(plain)
-        schema = pa.schema(
-            [
-                pa.field(name, pa.int64() if all(_is_int(v) for v in vals) else pa.string())
-                for name, vals in missing.items()
-            ]
-        )
-        typed = ds.dataset(
-            list(files),
-            filesystem=self.fs,
-            format="parquet",
-            partitioning=ds.partitioning(schema, flavor="hive"),
-            partition_base_dir=base,
-        )
-        return pl.scan_pyarrow_dataset(typed)
+        """Parquet through ``pyarrow.dataset`` over fsspec (see :func:`scan_pyarrow`)."""
+        return scan_pyarrow(self.fs, files, self.fs_path(self.key), self.resource.is_dataset)
 
     def _count_rows(self, files: Sequence[str]) -> int | None:
         """Rows in Parquet ``files`` (from footers), or None for other formats/on failure."""
@@ -494,36 +468,10 @@ class ObjectStoreBucketAdapter(ErrorTranslation, BucketAdapter):
         return self.key.rstrip("/")
 
     def _delta(self) -> DeltaTableIO:
-        from glacier.storage.delta import DeltaTableIO
-
-        adapter = self
-
-        class _AdapterDelta(DeltaTableIO):
-            def translate(self, exc: BaseException, action: str) -> StorageError:
-                from glacier.storage.delta import delta_error
-
-                kind = adapter.error_kind(exc) or _delta_kind(exc)
-                if kind is not None:
-                    return adapter._error(kind, action, self.display_uri, exc)
-                return delta_error(exc, action, self.display_uri)
-
-        table = self._table_key
-        if not table:
-            raise StorageError(
-                f"A Delta table needs a path: {self.get_uri()} is the bucket root. Use a "
-                "dataset prefix such as path='events/'.",
-                uri=self.get_uri(),
-            )
-        return _AdapterDelta(
-            self.polars_uri_of(table), self.delta_options(), display_uri=self.get_uri()
-        )
+        return adapter_delta(self)
 
     def _delta_objects(self) -> builtins.list[str]:
-        """fsspec paths of the Delta table's data files (its log is removed first)."""
-        from glacier.storage.delta import is_delta_object
-
-        start = len(self.fs_path(self._table_key)) + 1
-        return sorted(p for p in self._listing(self._table_key + "/") if is_delta_object(p[start:]))
+        return delta_objects(self)
 
     def _write_delta(
         self, data: pl.DataFrame | pl.LazyFrame, partition_by: builtins.list[str] | None
@@ -559,59 +507,6 @@ class _Store:
         self.adapter._remove([self.adapter.fs_path(k) for k in keys])
 
 
-class _ReadSource:
-    """The adapter's location as a :class:`~glacier.storage.snapshot.SnapshotSource`.
-
-    A single object up to :data:`WHOLE_READ_BYTES` is read with one GET (one response is
-    one version: a snapshot by construction); larger ones are read with range requests and
-    checked against their tag afterwards. Dataset files never change (new names on every
-    write), so a dataset read needs no check.
-    """
-
-    def __init__(self, adapter: ObjectStoreBucketAdapter, uri: str) -> None:
-        self.adapter = adapter
-        self.uri = uri
-
-    def resolve(self) -> Snapshot:
-        adapter = self.adapter
-        with adapter._translating("read", self.uri):
-            if adapter.resource.is_dataset:
-                snapshot = adapter._resolve_dataset()
-                if not snapshot.files:
-                    raise adapter._missing(self.uri)
-                return snapshot
-            info = adapter._object_info()
-            if info is None:
-                raise adapter._missing(self.uri)
-            whole = int(info.get("size") or 0) <= WHOLE_READ_BYTES
-            return Snapshot((adapter.fs_path(adapter.key),), (adapter.object_tag(info), whole))
-
-    def frame(self, files: Sequence[str], pin: Any = None) -> pl.LazyFrame:
-        adapter = self.adapter
-        if isinstance(pin, tuple) and pin[1] is True:
-            data = adapter.fs.cat_file(files[0])  # one GET: one version, whole
-            return adapter.fmt.scan(io.BytesIO(data))
-        return adapter._scan_files(files)
-
-    def unchanged(self, snapshot: Snapshot) -> bool:
-        pin = snapshot.pin
-        if self.adapter.resource.is_dataset or (isinstance(pin, tuple) and pin[1] is True):
-            return True
-        with self.adapter._translating("read", self.uri):
-            info = self.adapter._object_info()
-        return info is not None and (self.adapter.object_tag(info), False) == pin
-
-    def translate(self, exc: BaseException) -> StorageError:
-        return self.adapter._translate(exc, "read", self.uri, reading=True)
-
-
-def _delta_kind(exc: BaseException) -> ErrorKind | None:
-    from glacier.storage.failures import generic_kind
-
-    kind = generic_kind(exc)
-    return kind if kind in ("bucket", "access", "credentials") else None
-
-
 def _modified(info: dict[str, Any]) -> float | None:
     """Last-modified time (epoch seconds) in an fsspec info dict, if any."""
     for name in ("LastModified", "last_modified", "mtime", "updated"):
@@ -626,28 +521,6 @@ def _modified(info: dict[str, Any]) -> float | None:
     return None
 
 
-def _hive_values(relative_paths: Sequence[str]) -> dict[str, list[str]]:
-    """``{key: [values]}`` of the ``key=value`` folders in paths relative to a dataset root."""
-    found: dict[str, list[str]] = {}
-    for rel in relative_paths:
-        for part in rel.split("/")[:-1]:
-            key, sep, value = part.partition("=")
-            if sep and key:
-                found.setdefault(key, []).append(value)
-    return found
-
-
-def _is_int(value: str) -> bool:
-    try:
-        int(value)
-    except ValueError:
-        return False
-    return True
-
-
 def _folder(relative: Path) -> str:
     parent = relative.parent.as_posix()
     return "" if parent == "." else parent + "/"
-
-
-_ = STATE_DIR  # re-exported name of the state folder (see glacier.storage.manifest)
