@@ -259,6 +259,30 @@ def test_uncommitted_parts_are_invisible_and_collected(provider: Provider, prefi
     assert one_writer(bucket.read()) == (1, 1)
 
 
+def test_next_write_removes_old_orphans_only(
+    provider: Provider, prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write removes part files of no version once they are older than the orphan age;
+    younger ones may belong to a writer still uploading, so they stay."""
+    import time
+
+    from glacier.storage import transactions
+
+    monkeypatch.setattr(transactions, "ORPHAN_AGE", timedelta(seconds=2))
+    bucket = provider.bucket(CONTRACT_BUCKET, path=prefix)
+    bucket.write(writer_frame(1, 1))
+    old = f"{prefix}part-{'0' * 12}{'b' * 12}-00000.parquet"
+    raw_put(bucket, old, parquet_bytes(writer_frame(66, 6)))
+    time.sleep(3)
+    young = f"{prefix}part-{'0' * 12}{'c' * 12}-00000.parquet"
+    raw_put(bucket, young, parquet_bytes(writer_frame(67, 6)))
+    bucket.write(writer_frame(2, 1))
+    keys = raw_keys(bucket, prefix)
+    assert old not in keys
+    assert young in keys
+    assert one_writer(bucket.read()) == (2, 1)
+
+
 def test_fresh_dataset_hides_uncommitted_parts(provider: Provider, prefix: str) -> None:
     """Before the first commit, a concurrent writer's uploaded parts are not a dataset."""
     bucket = provider.bucket(CONTRACT_BUCKET, path=prefix)

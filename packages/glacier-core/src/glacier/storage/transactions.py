@@ -139,9 +139,13 @@ class DatasetLog:
         self,
         committed: Committed,
         listed: dict[str, float | None],
-        orphan_age: timedelta = ORPHAN_AGE,
+        orphan_age: timedelta | None = None,
     ) -> list[str]:
-        """Relative keys a commit leaves to remove (see the module doc, step 4)."""
+        """Relative keys a commit leaves to remove (see the module doc, step 4); part files
+        of no version are orphans once older than ``orphan_age`` (default
+        :data:`ORPHAN_AGE`)."""
+        if orphan_age is None:
+            orphan_age = ORPHAN_AGE
         keep = set(committed.manifest.files)
         replaced = set(committed.replaced.files) if committed.replaced else set()
         stale = set(replaced - keep)
