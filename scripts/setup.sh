@@ -10,7 +10,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 PIP=(.venv/bin/python -m pip install --disable-pip-version-check -q)
 "${PIP[@]}" --upgrade pip
-"${PIP[@]}" -e "packages/glacier-core[migrate,testing]" \
+"${PIP[@]}" -e "packages/glacier-core[migrate,testing,delta]" \
   -e packages/glacier-aws -e packages/glacier-azure \
   -e packages/glacier-gcp -e packages/glacier-databricks
 if [ "${1:-}" = "--dev" ]; then

@@ -128,6 +128,36 @@ def polars_options(config: AwsConfig, creds: StaticCredentials | None) -> dict[s
     return options
 
 
+def delta_options(config: AwsConfig, creds: StaticCredentials | None) -> dict[str, str]:
+    """deltalake (delta-rs) storage options: the keys and endpoint Polars uses, plus
+    conditional-put commits (``If-None-Match``), which make concurrent writers safe without
+    a DynamoDB lock (never ``AWS_S3_ALLOW_UNSAFE_RENAME``)."""
+    options: dict[str, str] = {"aws_region": config.region, "aws_conditional_put": "etag"}
+    if config.endpoint_url:
+        options["aws_endpoint_url"] = config.endpoint_url
+        if config.endpoint_url.startswith("http://"):
+            options["aws_allow_http"] = "true"
+    if creds is None:  # delta-rs reads neither profiles nor ~/.aws: resolve them here
+        creds = _chain_credentials(config)
+    if creds is not None:
+        options["aws_access_key_id"] = creds.access_key_id
+        options["aws_secret_access_key"] = creds.secret_access_key.get_secret_value()
+        if creds.session_token is not None:
+            options["aws_session_token"] = creds.session_token.get_secret_value()
+    return options
+
+
+def _chain_credentials(config: AwsConfig) -> StaticCredentials | None:
+    """Credentials of the profile or the default AWS chain, resolved by botocore (``None``:
+    none found; delta-rs then tries the environment and instance metadata itself)."""
+    found = boto3_session(config).get_credentials()
+    if found is None:
+        return None
+    frozen = found.get_frozen_credentials()
+    token = SecretStr(frozen.token) if frozen.token else None
+    return StaticCredentials(frozen.access_key, SecretStr(frozen.secret_key), token)
+
+
 def secret_values(config: AwsConfig, creds: StaticCredentials | None) -> list[str]:
     """Every secret string that must never appear in a message."""
     values = [s.get_secret_value() for s in (config.secret_access_key, config.session_token) if s]

@@ -13,10 +13,11 @@ from collections.abc import Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from glacier.storage.object_store import ErrorKind, ObjectStoreBucketAdapter
+from glacier.storage.object_store import ErrorKind, ObjectStoreBucketAdapter, Tagged
 from glacier_aws.config import AwsConfig
 from glacier_aws.credentials import (
     StaticCredentials,
+    delta_options,
     polars_options,
     resolve_credentials,
     s3fs_options,
@@ -25,6 +26,10 @@ from glacier_aws.credentials import (
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
+
+#: S3 answers a failed ``If-Match``/``If-None-Match`` with 412, or 409 when two
+#: conditional writes of one key race.
+_CONDITION_FAILED = ("PreconditionFailed", "ConditionalRequestConflict", "412", "409")
 
 #: Polars' native writer asks the instance metadata service for credentials when none are
 #: configured; a failure there means "no credentials", not "permission denied".
@@ -61,6 +66,50 @@ class S3BucketAdapter(ObjectStoreBucketAdapter):
 
     def polars_options(self) -> dict[str, Any]:
         return polars_options(self.config, self.credentials)
+
+    def delta_options(self) -> dict[str, str]:
+        return delta_options(self.config, self.credentials)
+
+    def _client_call(self, method: str, **kwargs: Any) -> Any:
+        """Call the s3fs filesystem's own (async) S3 client, with its credentials."""
+        from fsspec.asyn import sync
+
+        fs: Any = self.fs
+
+        async def call() -> Any:
+            client = await fs.set_session()
+            response = await getattr(client, method)(**kwargs)
+            if "Body" in response:
+                async with response["Body"] as body:
+                    response["Body"] = await body.read()
+            return response
+
+        return sync(fs.loop, call)
+
+    def get_tagged(self, key: str) -> Tagged | None:
+        from botocore.exceptions import ClientError
+
+        try:
+            response = self._client_call("get_object", Bucket=self.resource.bucket_name, Key=key)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                return None
+            raise
+        return Tagged(bytes(response["Body"]), str(response["ETag"]))
+
+    def put_if(self, key: str, data: bytes, tag: str | None) -> bool:
+        from botocore.exceptions import ClientError
+
+        condition = {"IfMatch": tag} if tag is not None else {"IfNoneMatch": "*"}
+        try:
+            self._client_call(
+                "put_object", Bucket=self.resource.bucket_name, Key=key, Body=data, **condition
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in _CONDITION_FAILED:
+                return False
+            raise
+        return True
 
     def secrets(self) -> Sequence[str]:
         return secret_values(self.config, self.credentials)

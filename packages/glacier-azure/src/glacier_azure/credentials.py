@@ -107,6 +107,12 @@ class AzureSettings:
             options["credential_provider"] = None
         return options
 
+    def delta_options(self, uri: str) -> dict[str, str]:
+        """deltalake (delta-rs) storage options: the same object_store keys as Polars'
+        (delta-rs commits with put-if-absent, which Azure Blob supports natively)."""
+        storage = self.polars_options(uri)["storage_options"]
+        return {k: str(v) for k, v in storage.items() if k != "max_retries"}
+
     def secrets(self) -> list[str]:
         """Every secret string that must never appear in a message."""
         config = self.config

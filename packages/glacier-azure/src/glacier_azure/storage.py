@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from glacier.storage.object_store import ErrorKind, ObjectStoreBucketAdapter
+from glacier.storage.object_store import ErrorKind, ObjectStoreBucketAdapter, Tagged
 from glacier_azure.config import AzureConfig
 from glacier_azure.credentials import AzureSettings
 
@@ -57,6 +57,56 @@ class BlobBucketAdapter(ObjectStoreBucketAdapter):
 
     def polars_options(self) -> dict[str, Any]:
         return self.settings.polars_options(self.get_uri())
+
+    def delta_options(self) -> dict[str, str]:
+        return self.settings.delta_options(self.get_uri())
+
+    def _blob_call(self, key: str, call: Any) -> Any:
+        """Run ``await call(blob_client)`` on adlfs' own (async) client, with its
+        credentials."""
+        from fsspec.asyn import sync
+
+        fs: Any = self.fs
+
+        async def run() -> Any:
+            blob = fs.service_client.get_blob_client(self.resource.bucket_name, key)
+            async with blob:
+                return await call(blob)
+
+        return sync(fs.loop, run)
+
+    def get_tagged(self, key: str) -> Tagged | None:
+        from azure.core.exceptions import ResourceNotFoundError
+
+        async def download(blob: Any) -> Tagged:
+            stream = await blob.download_blob()
+            return Tagged(await stream.readall(), str(stream.properties.etag))
+
+        try:
+            result: Tagged = self._blob_call(key, download)
+        except ResourceNotFoundError as exc:
+            if str(getattr(exc, "error_code", "") or "") == "ContainerNotFound":
+                raise
+            return None
+        return result
+
+    def put_if(self, key: str, data: bytes, tag: str | None) -> bool:
+        from azure.core import MatchConditions
+        from azure.core.exceptions import ResourceExistsError, ResourceModifiedError
+
+        async def upload(blob: Any) -> None:
+            if tag is None:  # If-None-Match: *
+                await blob.upload_blob(data, overwrite=False)
+            else:  # If-Match: <etag>
+                await blob.upload_blob(
+                    data, overwrite=True, etag=tag, match_condition=MatchConditions.IfNotModified
+                )
+
+        try:
+            self._blob_call(key, upload)
+        except (ResourceExistsError, ResourceModifiedError):
+            return False
+        return True
 
     def secrets(self) -> Sequence[str]:
         return self.settings.secrets()

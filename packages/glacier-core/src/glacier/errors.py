@@ -154,3 +154,8 @@ class ArtifactError(GlacierError):
 
 class DeployError(GlacierError):
     """``glacier deploy`` cannot run (no Pulumi CLI, no Pulumi SDK) or the deployment failed."""
+
+
+class MissingDependencyError(GlacierError, ImportError):
+    """An optional dependency (an extra of glacier-core) is not installed. The message gives
+    the ``pip install`` command."""

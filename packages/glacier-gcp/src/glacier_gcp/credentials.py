@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from glacier.errors import NotSupportedError
 from glacier_gcp.config import GcpConfig
 
 
@@ -38,4 +39,25 @@ def gcsfs_options(config: GcpConfig) -> dict[str, Any]:
     }
     if endpoint:
         options["endpoint_url"] = endpoint
+    return options
+
+
+def delta_options(config: GcpConfig, uri: str) -> dict[str, str]:
+    """deltalake (delta-rs) storage options: the service-account key file, else Application
+    Default Credentials (resolved by delta-rs itself).
+
+    delta-rs speaks GCS's XML API, which the local GCS emulators do not serve (tested:
+    gcp-storage-emulator has no XML listing; fake-gcs-server rejects XML uploads), so a
+    Delta table on an emulator endpoint is refused with this explanation.
+    """
+    if endpoint_of(config):
+        raise NotSupportedError(
+            f"format='delta' on GCS cannot use the emulator endpoint {config.endpoint_url!r} "
+            f"({uri}): delta-rs needs GCS's XML API, which local GCS emulators do not "
+            "implement. Use format='parquet' (transactional through Glacier's manifest) on "
+            "the emulator, or a real GCS bucket for Delta tables."
+        )
+    options: dict[str, str] = {}
+    if config.credentials_path:
+        options["google_service_account_path"] = config.credentials_path
     return options

@@ -14,10 +14,11 @@ URIs: ``gs://bucket/path``.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import quote
 
-from glacier.storage.object_store import ErrorKind, ObjectStoreBucketAdapter
+from glacier.storage.object_store import ErrorKind, ObjectStoreBucketAdapter, Tagged
 from glacier_gcp.config import GcpConfig
-from glacier_gcp.credentials import gcsfs_options
+from glacier_gcp.credentials import delta_options, gcsfs_options
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem  # type: ignore[import-untyped]
@@ -48,6 +49,53 @@ class GcsBucketAdapter(ObjectStoreBucketAdapter):
 
     def polars_options(self) -> None:
         return None
+
+    def delta_options(self) -> dict[str, str]:
+        return delta_options(self.config, self.get_uri())
+
+    def get_tagged(self, key: str) -> Tagged | None:
+        """The object's generation (metadata), then its bytes of exactly that generation
+        (``ifGenerationMatch``: a newer one makes the read fail, so it is read again)."""
+        fs: Any = self.fs
+        bucket = self.resource.bucket_name
+        for _ in range(8):
+            try:
+                meta = fs.call("GET", "b/{}/o/{}", bucket, key, json_out=True)
+                generation = str(meta["generation"])
+                _, data = fs.call(
+                    "GET",
+                    "b/{}/o/{}",
+                    bucket,
+                    key,
+                    alt="media",
+                    generation=generation,
+                    ifGenerationMatch=generation,
+                )
+            except FileNotFoundError:
+                return None
+            except FileExistsError:  # gcsfs' name for 412: replaced between the two calls
+                continue
+            return Tagged(bytes(data), generation)
+        return None
+
+    def put_if(self, key: str, data: bytes, tag: str | None) -> bool:
+        """A one-request upload with ``ifGenerationMatch`` (``0``: only if absent)."""
+        fs: Any = self.fs
+        url = f"{fs._location}/upload/storage/v1/b/{quote(self.resource.bucket_name, safe='')}/o"
+        try:
+            fs.call(
+                "POST",
+                url,
+                uploadType="media",
+                name=key,
+                ifGenerationMatch=tag if tag is not None else "0",
+                data=data,
+                headers={"Content-Type": "application/octet-stream"},
+                json_out=True,
+            )
+        except FileExistsError:  # 412 Precondition Failed
+            return False
+        return True
 
     def abort_upload(self, file: Any) -> None:
         """Never send the last chunk; the unfinished resumable session simply expires."""

@@ -29,6 +29,7 @@ from glacier.local.config import LocalConfig
 from glacier.local.leftovers import sweep_objects
 from glacier.local.paths import bucket_root, contained
 from glacier.local.snapshot import close_all, pinned_scan
+from glacier.storage.delta import local_table
 from glacier.storage.faults import storage_errors
 from glacier.storage.formats import Format, get_format, write_frame
 
@@ -72,6 +73,8 @@ class LocalBucketAdapter(BucketAdapter):
     def scan(self) -> pl.LazyFrame:
         uri = self.get_uri()
         with storage_errors(uri, "Reading", plan_is_ours=True):
+            if self.fmt.is_table:  # format="delta"
+                return local_table(self._checked()).scan()
             if self.resource.is_dataset:
                 return self._scan_dataset(uri)
             return self._scan_object(uri)
@@ -113,6 +116,8 @@ class LocalBucketAdapter(BucketAdapter):
     def exists(self) -> bool:
         uri = self.get_uri()
         with storage_errors(uri, "Checking"):
+            if self.fmt.is_table:
+                return local_table(self._checked()).exists()
             if self.resource.is_dataset:
                 return bool(self._dataset_files(uri))
             return self._checked().is_file()
@@ -120,6 +125,8 @@ class LocalBucketAdapter(BucketAdapter):
     def list(self) -> builtins.list[str]:
         uri = self.get_uri()
         with storage_errors(uri, "Listing"):
+            if self.fmt.is_table:
+                return local_table(self._checked()).files()
             if self.resource.is_dataset:
                 return sorted(p.as_uri() for p in self._dataset_files(uri))
             return [uri] if self._checked().is_file() else []
@@ -132,6 +139,9 @@ class LocalBucketAdapter(BucketAdapter):
         if not self.resource.is_dataset:
             self._check_single_object_write(partition_by)
         with storage_errors(uri, "Writing"):
+            if self.fmt.is_table:
+                done = local_table(self._checked()).write(data, partition_by)
+                return WriteResult(uri=uri, rows=done.rows, files=done.files)
             if self.resource.is_dataset:
                 return self._write_dataset(data, partition_by, uri)
             return self._write_object(data, uri)
@@ -188,6 +198,9 @@ class LocalBucketAdapter(BucketAdapter):
         uri = self.get_uri()
         with storage_errors(uri, "Deleting"):
             path = self._checked()
+            if self.fmt.is_table:
+                local_table(path).delete()
+                return
             if not self.resource.is_dataset:
                 path.unlink(missing_ok=True)
                 return

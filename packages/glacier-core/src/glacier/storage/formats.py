@@ -28,10 +28,13 @@ class Format:
     write: Callable[[pl.DataFrame, Target], Any]
     #: Whether scans accept ``hive_partitioning`` (datasets with key=value folders).
     hive: bool
+    #: A table format (Delta Lake): a directory with its own transaction log, read and
+    #: written by :mod:`glacier.storage.delta` instead of the file functions above.
+    is_table: bool = False
 
     @property
     def suffix(self) -> str:
-        return self.suffixes[0]
+        return self.suffixes[0] if self.suffixes else ""
 
 
 def _sink_parquet(lf: pl.LazyFrame, target: Target) -> None:
@@ -72,7 +75,19 @@ FORMATS: dict[str, Format] = {
         hive=False,
     ),
 }
-ALIASES = {"jsonl": "ndjson", "json": "ndjson", "pq": "parquet"}
+
+
+def _table_only(*_: Any, **__: Any) -> Any:
+    raise ResourceError(
+        "format='delta' is a table format: read and write it through a Bucket "
+        "(provider.bucket(..., format='delta')), not as a single file."
+    )
+
+
+#: Delta Lake (via the ``deltalake`` package): the transactional dataset format. Not a file
+#: format: adapters dispatch on :attr:`Format.is_table` to :mod:`glacier.storage.delta`.
+FORMATS["delta"] = Format("delta", (), _table_only, _table_only, _table_only, False, True)
+ALIASES = {"jsonl": "ndjson", "json": "ndjson", "pq": "parquet", "deltalake": "delta"}
 
 
 def get_format(name: str) -> Format:
@@ -110,7 +125,7 @@ def to_frame(data: object) -> pl.DataFrame | pl.LazyFrame:
     if isinstance(data, pl.DataFrame | pl.LazyFrame):
         return data
     try:
-        return pl.DataFrame(data)
+        return pl.DataFrame(data)  # type: ignore[arg-type]
     except Exception as exc:
         raise TypeError(
             f"Bucket.write() takes a polars DataFrame or LazyFrame, got {type(data).__name__}"

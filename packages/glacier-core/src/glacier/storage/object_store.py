@@ -24,12 +24,20 @@ How the operations work:
   ``native_writes`` (S3, Azure) upload *DataFrames* (Parquet, CSV) with Polars' native
   writer instead (same one-step commit, faster); LazyFrames stay on fsspec, because Polars
   commits a partial upload when the LazyFrame raises mid-stream.
-* **Dataset writes** (a prefix of files) write new files with a unique write id in their
-  names, then delete the previous files. Each file is atomic; the dataset as a whole is not
-  (object stores have no multi-key transaction): during the swap a reader listing the prefix
-  may see old and new files together. A failed write removes what it wrote and leaves the
-  previous files intact. ``partition_by`` stages the hive folders on local disk (streaming)
-  and uploads them concurrently.
+* **Dataset writes** are transactional (:mod:`glacier.storage.transactions`): new part
+  files under fresh names, then one conditional PUT of the dataset's manifest
+  (``_glacier/<format>-manifest.json``) commits them; the files of the replaced version are
+  removed after the commit. Concurrent writers are serialised by the conditional PUT (last
+  committer wins); Glacier readers read the manifest, so they see one version, never a mix.
+  Engines that glob the prefix (Spark) see the committed files plus, while a write runs,
+  its new files (see docs/reliability-object-stores.md). ``partition_by`` stages the hive
+  folders on local disk (streaming) and uploads them concurrently.
+* **Snapshot reads** (:mod:`glacier.storage.snapshot`): every collect resolves one version
+  (the manifest, or a single object's ETag/generation), reads it, and retries once from the
+  new version if it was replaced meanwhile. Failures, Polars panics included, become
+  :mod:`glacier.errors` errors naming the URI.
+* ``format="delta"`` goes to :mod:`glacier.storage.delta` (delta-rs), with storage options
+  from :meth:`ObjectStoreBucketAdapter.delta_options`.
 
 fsspec is not a dependency of glacier-core: it is imported by the cloud plugins that use this
 module (s3fs, adlfs and gcsfs depend on it), never at ``import glacier``.
@@ -37,98 +45,50 @@ module (s3fs, adlfs and gcsfs depend on it), never at ``import glacier``.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
-import re
 import tempfile
-import uuid
+import time
 from abc import abstractmethod
 from collections.abc import Iterator, Sequence
+from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import polars as pl
 
 from glacier.adapters.base import BucketAdapter, WriteResult
-from glacier.errors import (
-    AccessDeniedError,
-    BucketNotFoundError,
-    GlacierError,
-    ObjectNotFoundError,
-    StorageError,
-)
+from glacier.errors import GlacierError, ObjectNotFoundError
+from glacier.storage.failures import ErrorKind
 from glacier.storage.formats import Format, get_format, write_frame
+from glacier.storage.manifest import new_token, token_of
+from glacier.storage.object_delta import adapter_delta, delta_objects
+from glacier.storage.object_errors import ErrorTranslation
+from glacier.storage.object_reads import ReadSource, scan_pyarrow
+from glacier.storage.snapshot import Snapshot, snapshot_scan
+from glacier.storage.transactions import ORPHAN_AGE, DatasetLog, Tagged
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
 
-#: How an underlying exception is classified before it becomes a Glacier error.
-ErrorKind = Literal["bucket", "object", "access", "credentials", "format"]
+    from glacier.storage.delta import DeltaTableIO
+
+__all__ = ["ErrorKind", "ObjectStoreBucketAdapter", "Tagged"]
 
 #: Formats whose ``DataFrame.write_*`` accepts ``storage_options``/``credential_provider``.
 _NATIVE_WRITE_FORMATS = ("parquet", "csv")
-_MAX_DETAIL = 300
-#: Shorter values are not real secrets; blanking them would garble every message.
-_MIN_SECRET = 4
-
-_BUCKET_MARKERS = (
-    "NoSuchBucket",
-    "ContainerNotFound",
-    "bucket does not exist",
-    "container does not exist",
-    "The specified bucket",
-)
-_CREDENTIAL_MARKERS = (
-    "Unable to locate credentials",
-    "NoCredentialsError",
-    "DefaultCredentialsError",
-    "CredentialUnavailable",
-    "could not find default credentials",
-    "No credentials",
-)
-_ACCESS_MARKERS = (
-    "AccessDenied",
-    "Access Denied",
-    "Forbidden",
-    "AuthorizationFailure",
-    "AuthorizationPermissionMismatch",
-    "AuthenticationFailed",
-    "InvalidAccessKeyId",
-    "SignatureDoesNotMatch",
-    "ExpiredToken",
-    "InvalidToken",
-    "ClientAuthenticationError",
-    "failed to authenticate",
-)
-_HTTP_DENIED = re.compile(
-    r"(status|code)\D{0,24}\b40[13]\b|\b40[13] (Forbidden|Unauthorized)", re.I
-)
-_FORMAT_MARKERS = (
-    "parquet",
-    "out of specification",
-    "magic",
-    "invalid utf-8",
-    "could not parse",
-    "ArrowInvalid",
-    "malformed",
-    "EOF",
-    "footer",
-)
 
 
-class ObjectStoreBucketAdapter(BucketAdapter):
+class ObjectStoreBucketAdapter(ErrorTranslation, BucketAdapter):
     """A :class:`~glacier.adapters.base.BucketAdapter` for any fsspec object store.
 
-    Subclasses provide the hooks; everything else (scan, write, exists, list, delete, atomic
-    commits, error messages) lives here once for every cloud.
+    Subclasses provide the hooks; everything else (scan, write, exists, list, delete, gc,
+    atomic commits, error messages) lives here once for every cloud.
     """
 
     #: URI scheme shown to users (``s3``, ``abfs``, ``gs``).
     scheme: ClassVar[str] = ""
-    #: What the cloud calls a bucket, for messages ("bucket", "container").
-    bucket_word: ClassVar[str] = "bucket"
-    #: How to supply credentials on this cloud, appended to "no credentials" errors.
-    credentials_hint: ClassVar[str] = ""
     #: Whether single-object DataFrame writes use Polars' native cloud writer (needs
     #: :meth:`polars_options`); otherwise, and always for LazyFrames, they go through fsspec.
     native_writes: ClassVar[bool] = False
@@ -147,6 +107,23 @@ class ObjectStoreBucketAdapter(BucketAdapter):
         """Keyword arguments for Polars' native cloud scans (``storage_options``,
         ``credential_provider``), or ``None`` to read through fsspec + pyarrow instead."""
 
+    @abstractmethod
+    def get_tagged(self, key: str) -> Tagged | None:
+        """The object at bucket-relative ``key`` and its version tag (ETag, generation),
+        read in one request; ``None`` if it does not exist."""
+
+    @abstractmethod
+    def put_if(self, key: str, data: bytes, tag: str | None) -> bool:
+        """Write ``data`` at ``key`` only if the object still has ``tag`` (``None``: only if
+        there is no object). Return ``False`` when the condition failed."""
+
+    def delta_options(self) -> dict[str, str]:
+        """deltalake (delta-rs) storage options with the provider's credentials (default:
+        Polars' ``storage_options``, which use the same object_store keys)."""
+        options = self.polars_options() or {}
+        storage = options.get("storage_options") or {}
+        return {k: str(v) for k, v in storage.items() if k != "max_retries"}
+
     def uri_of(self, key: str) -> str:
         """Public URI of ``key`` in this bucket (``key`` may be ``""`` or end in ``/``)."""
         return f"{self.scheme}://{self.resource.bucket_name}/{key}"
@@ -155,14 +132,13 @@ class ObjectStoreBucketAdapter(BucketAdapter):
         """URI Polars' native readers use for ``key`` (default: :meth:`uri_of`)."""
         return self.uri_of(key)
 
-    def error_kind(self, exc: BaseException) -> ErrorKind | None:
-        """Cloud-specific classification of an SDK exception (``None``: use the generic
-        rules, which look at exception types and well-known error codes)."""
+    def object_tag(self, info: dict[str, Any]) -> str | None:
+        """The version tag in an fsspec ``info()`` result (version id, ETag or generation)."""
+        for name in ("VersionId", "version_id", "generation", "ETag", "etag"):
+            value = info.get(name)
+            if value:
+                return str(value)
         return None
-
-    def secrets(self) -> Sequence[str]:
-        """Secret values to blank out of any message (keys, tokens, connection strings)."""
-        return ()
 
     def abort_upload(self, file: Any) -> None:
         """Throw away an unfinished upload so it is never committed.
@@ -207,59 +183,112 @@ class ObjectStoreBucketAdapter(BucketAdapter):
         return f"{type(self).__name__}(uri={self.get_uri()!r})"
 
     # -- listing -------------------------------------------------------------------------
-    def _all_objects(self) -> list[str]:
-        """fsspec paths of every object under the dataset prefix, sorted."""
-        root = self.fs_path(self.key)
+    def _listing(self, prefix: str) -> dict[str, dict[str, Any]]:
+        """fsspec info of every object under ``prefix`` (a key ending in ``/`` or ``""``)."""
+        root = self.fs_path(prefix)
         with contextlib.suppress(Exception):
             self.fs.invalidate_cache()
         try:
-            found = self.fs.find(root)
+            found = self.fs.find(root, detail=True)
         except FileNotFoundError:
-            return []
-        prefix = root + "/"
-        return sorted(p for p in found if p.startswith(prefix))
+            return {}
+        start = root + "/"
+        return {p: info for p, info in found.items() if p.startswith(start)}
 
-    def _data_files(self) -> list[str]:
-        """fsspec paths of the dataset's data files (format suffix; no ``.``/``_`` parts)."""
-        prefix = self.fs_path(self.key) + "/"
+    def _data_listing(self) -> dict[str, float | None]:
+        """The dataset's data files (keys relative to its prefix: format suffix, no
+        ``.``/``_`` segment) with their age in seconds."""
         suffix = self.fmt.suffix
-        return [
-            p
-            for p in self._all_objects()
-            if p.endswith(suffix)
-            and not any(part.startswith((".", "_")) for part in p[len(prefix) :].split("/"))
-        ]
+        start = len(self.fs_path(self.key)) + 1
+        now = time.time()
+        files: dict[str, float | None] = {}
+        for path, info in self._listing(self.key).items():
+            rel = path[start:]
+            if path.endswith(suffix) and not any(
+                part.startswith((".", "_")) for part in rel.split("/")
+            ):
+                modified = _modified(info)
+                files[rel] = now - modified if modified is not None else None
+        return files
 
-    def _object_exists(self) -> bool:
+    @cached_property
+    def _log(self) -> DatasetLog:
+        return DatasetLog(_Store(self), self.key, self.fmt.name, self.get_uri())
+
+    def _resolve_dataset(self) -> Snapshot:
+        """The current version of the dataset: the manifest's files, or (no manifest, or a
+        deleted one) every data file that is not an uncommitted Glacier part file."""
+        current = self._log.read()
+        if current is not None and current[0].live:
+            manifest, tag = current
+            files = tuple(self.fs_path(self.key + rel) for rel in manifest.files)
+            return Snapshot(files, ("manifest", tag, manifest.version))
+        rels = sorted(r for r in self._data_listing() if token_of(r) is None)
+        return Snapshot(tuple(self.fs_path(self.key + r) for r in rels), ("listing", *rels))
+
+    def _object_info(self) -> dict[str, Any] | None:
         path = self.fs_path(self.key)
         with contextlib.suppress(Exception):
             self.fs.invalidate_cache(path)
         try:  # not isfile(): it hides credential and permission errors as "missing"
-            info = self.fs.info(path)
+            info: dict[str, Any] = self.fs.info(path)
         except FileNotFoundError:
-            return False
-        return info.get("type") != "directory"
+            return None
+        return None if info.get("type") == "directory" else info
 
     def exists(self) -> bool:
         with self._translating("check", self.get_uri()):
+            if self.fmt.is_table:
+                return self._delta().exists()
             if self.resource.is_dataset:
-                return bool(self._data_files())
-            return self._object_exists()
+                return bool(self._resolve_dataset().files)
+            return self._object_info() is not None
 
     def list(self) -> list[str]:
         with self._translating("list", self.get_uri()):
+            if self.fmt.is_table:
+                return self._delta().files()
             if self.resource.is_dataset:
-                return [self.uri_of(self.key_of(p)) for p in self._data_files()]
-            return [self.get_uri()] if self._object_exists() else []
+                return sorted(self.uri_of(self.key_of(p)) for p in self._resolve_dataset().files)
+            return [self.get_uri()] if self._object_info() is not None else []
 
     def delete(self) -> None:
+        """Delete the object, or the dataset: a tombstone manifest first (Glacier readers
+        then see no dataset), then the dataset's files of its format. Other formats' files
+        and ``_``/``.`` state under the prefix stay."""
         with self._translating("delete", self.get_uri()):
-            if self.resource.is_dataset:
-                self._remove(self._all_objects())
+            if self.fmt.is_table:
+                self._remove(
+                    self._delta_objects(), first=self.fs_path(f"{self._table_key}/_delta_log")
+                )
+            elif self.resource.is_dataset:
+                listed = self._data_listing()
+                committed = self._log.commit_delete()
+                old = committed.replaced if committed is not None else None
+                replaced = set(old.files) if old is not None else set()
+                doomed = [r for r in listed if r in replaced or token_of(r) is None]
+                self._remove([self.fs_path(self.key + r) for r in sorted(doomed)])
             else:
                 self._remove([self.fs_path(self.key)])
 
-    def _remove(self, paths: Sequence[str]) -> None:
+    def gc(self, older_than: timedelta = ORPHAN_AGE) -> builtins.list[str]:
+        """Remove what failed or killed writers left under this dataset: part files of no
+        committed version older than ``older_than`` (Delta tables: delta-rs vacuum of files
+        no version newer than that needs). Returns the URIs removed; single objects have
+        nothing to collect. Safe while other writers run, if none has been writing for
+        longer than ``older_than``."""
+        uri = self.get_uri()
+        with self._translating("clean up", uri):
+            if self.fmt.is_table:
+                return self._delta().vacuum(older_than)
+            if not self.resource.is_dataset:
+                return []
+            return [self.uri_of(self.key + r) for r in self._log.gc(older_than)]
+
+    def _remove(self, paths: Sequence[str], *, first: str | None = None) -> None:
+        if first is not None:  # e.g. a Delta log: the table is gone before its data goes
+            with contextlib.suppress(FileNotFoundError):
+                self.fs.rm(first, recursive=True)
         if not paths:
             return
         try:
@@ -272,39 +301,27 @@ class ObjectStoreBucketAdapter(BucketAdapter):
     # -- read ----------------------------------------------------------------------------
     def scan(self) -> pl.LazyFrame:
         uri = self.get_uri()
-        with self._translating("read", uri):
-            if self.resource.is_dataset:
-                files = self._data_files()
-                if not files:
-                    if not self._bucket_exists():
-                        raise self._error("bucket", "read", uri, None)
-                    raise ObjectNotFoundError(
-                        f"No {self.fmt.name} files under {uri}: write the dataset first or "
-                        "check bucket_name/path.",
-                        uri=uri,
-                    )
-            else:
-                path = self.fs_path(self.key)
-                try:
-                    info = self.fs.info(path)
-                except FileNotFoundError as exc:
-                    kind: ErrorKind = "object" if self._bucket_exists() else "bucket"
-                    raise self._error(kind, "read", uri, exc) from exc
-                if info.get("type") == "directory":
-                    raise ObjectNotFoundError(
-                        f"No object at {uri}: it is a prefix of other objects. End the path "
-                        "with '/' to read them as one dataset.",
-                        uri=uri,
-                    )
-                files = [path]
-        try:
-            lf = self._scan_files(files)
-            lf.collect_schema()  # read footers/headers now: fail here, with the URI
-        except GlacierError:
-            raise
-        except Exception as exc:
-            raise self._translate(exc, "read", uri, reading=True) from exc
-        return lf
+        if self.fmt.is_table:
+            return self._delta().scan()
+        return snapshot_scan(ReadSource(self, uri), uri)
+
+    def _missing(self, uri: str) -> GlacierError:
+        if not self._bucket_exists():
+            return self._error("bucket", "read", uri, None)
+        if self.resource.is_dataset:
+            return ObjectNotFoundError(
+                f"No {self.fmt.name} files under {uri}: write the dataset first or "
+                "check bucket_name/path.",
+                uri=uri,
+            )
+        path = self.fs_path(self.key)
+        if self.fs.isdir(path):
+            return ObjectNotFoundError(
+                f"No object at {uri}: it is a prefix of other objects. End the path "
+                "with '/' to read them as one dataset.",
+                uri=uri,
+            )
+        return self._error("object", "read", uri, None)
 
     def _scan_files(self, files: Sequence[str]) -> pl.LazyFrame:
         """A LazyFrame over ``files`` (fsspec paths), natively or through fsspec."""
@@ -313,7 +330,7 @@ class ObjectStoreBucketAdapter(BucketAdapter):
         options = self.polars_options()
         if options is not None:
             uris = [self.polars_uri_of(self.key_of(f)) for f in files]
-            source: str | list[str] = uris if dataset else uris[0]
+            source: str | builtins.list[str] = uris if dataset else uris[0]
             if fmt.hive and dataset:
                 return fmt.scan(source, hive_partitioning=True, **options)
             return fmt.scan(source, **options)
@@ -323,33 +340,8 @@ class ObjectStoreBucketAdapter(BucketAdapter):
         return frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical_relaxed")
 
     def _scan_pyarrow(self, files: Sequence[str]) -> pl.LazyFrame:
-        """Parquet through ``pyarrow.dataset`` over fsspec; hive ``key=value`` folders become
-        columns (Int64 when every value is an integer, else String), like Polars' scans."""
-        import pyarrow as pa
-        import pyarrow.dataset as ds
-
-        plain = ds.dataset(list(files), filesystem=self.fs, format="parquet")
-        if not self.resource.is_dataset:
-            return pl.scan_pyarrow_dataset(plain)
-        base = self.fs_path(self.key)
-        values = _hive_values([f[len(base) + 1 :] for f in files])
-        missing = {k: v for k, v in values.items() if k not in plain.schema.names}
-        if not missing:  # no hive folders, or the keys are stored in the files too
-            return pl.scan_pyarrow_dataset(plain)
-        schema = pa.schema(
-            [
-                pa.field(name, pa.int64() if all(_is_int(v) for v in vals) else pa.string())
-                for name, vals in missing.items()
-            ]
-        )
-        typed = ds.dataset(
-            list(files),
-            filesystem=self.fs,
-            format="parquet",
-            partitioning=ds.partitioning(schema, flavor="hive"),
-            partition_base_dir=base,
-        )
-        return pl.scan_pyarrow_dataset(typed)
+        """Parquet through ``pyarrow.dataset`` over fsspec (see :func:`scan_pyarrow`)."""
+        return scan_pyarrow(self.fs, files, self.fs_path(self.key), self.resource.is_dataset)
 
     def _count_rows(self, files: Sequence[str]) -> int | None:
         """Rows in Parquet ``files`` (from footers), or None for other formats/on failure."""
@@ -362,8 +354,10 @@ class ObjectStoreBucketAdapter(BucketAdapter):
 
     # -- write ---------------------------------------------------------------------------
     def write(
-        self, data: pl.DataFrame | pl.LazyFrame, *, partition_by: list[str] | None = None
+        self, data: pl.DataFrame | pl.LazyFrame, *, partition_by: builtins.list[str] | None = None
     ) -> WriteResult:
+        if self.fmt.is_table:
+            return self._write_delta(data, partition_by)
         if self.resource.is_dataset:
             return self._write_dataset(data, partition_by)
         self._check_single_object_write(partition_by)
@@ -414,15 +408,15 @@ class ObjectStoreBucketAdapter(BucketAdapter):
         file.close()  # the commit: PUT / complete-multipart / commit-block-list / last chunk
 
     def _write_dataset(
-        self, data: pl.DataFrame | pl.LazyFrame, partition_by: list[str] | None
+        self, data: pl.DataFrame | pl.LazyFrame, partition_by: builtins.list[str] | None
     ) -> WriteResult:
         uri = self.get_uri()
         fmt = self.fmt
-        token = uuid.uuid4().hex[:12]
-        written: list[str] = []
+        token = new_token()
+        written: builtins.list[str] = []
         rows: int | None
         with self._translating("write", uri):
-            previous = self._data_files()
+            listed = self._data_listing()
             try:
                 if partition_by:
                     written = self._put_partitioned(data, partition_by, token)
@@ -431,31 +425,32 @@ class ObjectStoreBucketAdapter(BucketAdapter):
                     path = self.fs_path(f"{self.key}part-{token}-00000{fmt.suffix}")
                     written = [path]
                     rows = self._put(path, data)
+                if rows is None:
+                    rows = self._count_rows(written)
             except BaseException:
                 with contextlib.suppress(Exception):
                     self._remove([p for p in written if self.fs.exists(p)])
                 raise
-            stale = [p for p in previous if p not in set(written)]
-            try:
-                self._remove(stale)
-            except Exception as exc:
-                raise StorageError(
-                    f"Wrote the new dataset at {uri} but could not delete {len(stale)} "
-                    f"previous file(s), so readers see old and new rows: "
-                    f"{self._detail(exc)}. Delete them and write again.",
-                    uri=uri,
-                ) from exc
-            if rows is None:
-                rows = self._count_rows(written)
+            relative = tuple(self.key_of(p)[len(self.key) :] for p in written)
+            committed = self._log.commit(token, relative, rows)
+        self._log.remove_quietly(self._log.stale_files(committed, listed))
         return WriteResult(uri=uri, rows=rows, files=len(written))
 
     def _put_partitioned(
-        self, data: pl.DataFrame | pl.LazyFrame, partition_by: list[str], token: str
-    ) -> list[str]:
-        """Write hive folders to a local staging directory (streaming), then upload them."""
+        self, data: pl.DataFrame | pl.LazyFrame, partition_by: builtins.list[str], token: str
+    ) -> builtins.list[str]:
+        """Write hive folders to a local staging directory (streaming), then upload them.
+        A full local disk (ENOSPC, EFBIG) becomes a StorageError naming the URI."""
         fmt = self.fmt
         with tempfile.TemporaryDirectory(prefix="glacier-partitions-") as tmp:
-            fmt.sink(data.lazy(), pl.PartitionBy(tmp, key=list(partition_by)))
+            try:
+                fmt.sink(data.lazy(), pl.PartitionBy(tmp, key=list(partition_by)))
+            except BaseException as exc:
+                from glacier.storage.failures import is_disk_full
+
+                if is_disk_full(exc):
+                    raise self._translate(exc, "stage the partitions of", self.get_uri()) from exc
+                raise
             local = sorted(p for p in Path(tmp).rglob(f"*{fmt.suffix}") if p.is_file())
             remote = [
                 self.fs_path(
@@ -467,7 +462,23 @@ class ObjectStoreBucketAdapter(BucketAdapter):
                 self.fs.put([str(p) for p in local], remote)
         return remote
 
-    # -- errors --------------------------------------------------------------------------
+    # -- delta ---------------------------------------------------------------------------
+    @property
+    def _table_key(self) -> str:
+        return self.key.rstrip("/")
+
+    def _delta(self) -> DeltaTableIO:
+        return adapter_delta(self)
+
+    def _delta_objects(self) -> builtins.list[str]:
+        return delta_objects(self)
+
+    def _write_delta(
+        self, data: pl.DataFrame | pl.LazyFrame, partition_by: builtins.list[str] | None
+    ) -> WriteResult:
+        result = self._delta().write(data, partition_by)
+        return WriteResult(uri=self.get_uri(), rows=result.rows, files=result.files)
+
     def _bucket_exists(self) -> bool:
         """Whether the bucket exists (``True`` when that cannot be told)."""
         try:
@@ -475,115 +486,41 @@ class ObjectStoreBucketAdapter(BucketAdapter):
         except Exception:
             return True
 
-    @contextlib.contextmanager
-    def _translating(self, action: str, uri: str) -> Iterator[None]:
-        """Turn SDK exceptions into :mod:`glacier.errors` naming ``uri`` and the cause."""
-        try:
-            yield
-        except GlacierError:
-            raise
-        except Exception as exc:
-            raise self._translate(exc, action, uri) from exc
 
-    def _translate(
-        self, exc: BaseException, action: str, uri: str, *, reading: bool = False
-    ) -> StorageError:
-        kind = self.error_kind(exc) or _generic_kind(exc, reading=reading)
-        if kind == "object" and not self._bucket_exists():
-            kind = "bucket"
-        return self._error(kind, action, uri, exc)
+class _Store:
+    """The adapter as the :class:`~glacier.storage.transactions.ConditionalStore` of its
+    dataset (keys are bucket-relative)."""
 
-    def _error(
-        self, kind: ErrorKind | None, action: str, uri: str, exc: BaseException | None
-    ) -> StorageError:
-        detail = self._detail(exc) if exc is not None else ""
-        cause = f" ({detail})" if detail else ""
-        word = self.bucket_word
-        bucket = self.resource.bucket_name
-        if kind == "bucket":
-            return BucketNotFoundError(
-                f"Cannot {action} {uri}: the {word} {bucket!r} does not exist. Create it first, "
-                f"or check bucket_name and the account/endpoint in the provider config.",
-                uri=uri,
-            )
-        if kind == "object":
-            return ObjectNotFoundError(
-                f"Cannot {action} {uri}: no object at that path. Write it first or check "
-                "bucket_name/path.",
-                uri=uri,
-            )
-        if kind == "credentials":
-            return AccessDeniedError(
-                f"Cannot {action} {uri}: no credentials were found{cause}. "
-                f"{self.credentials_hint}".rstrip(),
-                uri=uri,
-            )
-        if kind == "access":
-            return AccessDeniedError(
-                f"Cannot {action} {uri}: permission denied{cause}. Check that the credentials "
-                f"are valid and allow this on the {word} {bucket!r}.",
-                uri=uri,
-            )
-        if kind == "format":
-            return StorageError(
-                f"Cannot read {uri} as {self.fmt.name}: the data is not valid "
-                f"{self.fmt.name}{cause}. Check the bucket's format= or the file's contents.",
-                uri=uri,
-            )
-        return StorageError(f"Cannot {action} {uri}{cause or ': unknown error'}.", uri=uri)
+    def __init__(self, adapter: ObjectStoreBucketAdapter) -> None:
+        self.adapter = adapter
 
-    def _detail(self, exc: BaseException) -> str:
-        """A short, one-line description of ``exc`` with every secret blanked out."""
-        text = " ".join(str(exc).split()) or type(exc).__name__
-        for secret in self.secrets():
-            if len(secret) >= _MIN_SECRET:
-                text = text.replace(secret, "***")
-        if len(text) > _MAX_DETAIL:
-            text = text[: _MAX_DETAIL - 3] + "..."
-        return f"{type(exc).__name__}: {text}"
+    def get_tagged(self, key: str) -> Tagged | None:
+        return self.adapter.get_tagged(key)
+
+    def put_if(self, key: str, data: bytes, tag: str | None) -> bool:
+        return self.adapter.put_if(key, data, tag)
+
+    def data_files(self) -> dict[str, float | None]:
+        return self.adapter._data_listing()
+
+    def remove(self, keys: Sequence[str]) -> None:
+        self.adapter._remove([self.adapter.fs_path(k) for k in keys])
 
 
-def _hive_values(relative_paths: Sequence[str]) -> dict[str, list[str]]:
-    """``{key: [values]}`` of the ``key=value`` folders in paths relative to a dataset root."""
-    found: dict[str, list[str]] = {}
-    for rel in relative_paths:
-        for part in rel.split("/")[:-1]:
-            key, sep, value = part.partition("=")
-            if sep and key:
-                found.setdefault(key, []).append(value)
-    return found
-
-
-def _is_int(value: str) -> bool:
-    try:
-        int(value)
-    except ValueError:
-        return False
-    return True
+def _modified(info: dict[str, Any]) -> float | None:
+    """Last-modified time (epoch seconds) in an fsspec info dict, if any."""
+    for name in ("LastModified", "last_modified", "mtime", "updated"):
+        value = info.get(name)
+        if isinstance(value, datetime):
+            return value.timestamp()
+        if isinstance(value, int | float):
+            return float(value)
+        if isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    return None
 
 
 def _folder(relative: Path) -> str:
     parent = relative.parent.as_posix()
     return "" if parent == "." else parent + "/"
-
-
-def _generic_kind(exc: BaseException, *, reading: bool = False) -> ErrorKind | None:
-    """Classify by exception type and the error codes clouds put in messages."""
-    text = f"{type(exc).__name__}: {exc}"
-    if any(m.lower() in text.lower() for m in _CREDENTIAL_MARKERS):
-        return "credentials"
-    if any(m in text for m in _BUCKET_MARKERS):
-        return "bucket"
-    if (
-        isinstance(exc, PermissionError)
-        or any(m in text for m in _ACCESS_MARKERS)
-        or _HTTP_DENIED.search(text)
-    ):
-        return "access"
-    if isinstance(exc, FileNotFoundError):
-        return "object"
-    if reading and any(m.lower() in text.lower() for m in _FORMAT_MARKERS):
-        return "format"
-    if reading and type(exc).__module__.startswith(("polars", "pyarrow")):
-        return "format"
-    return None
