@@ -8,5 +8,7 @@ export NO_MKDOCS_2_WARNING=1  # mkdocs-material prints an end-of-life banner on 
 scripts/setup.sh --dev
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+.venv/bin/lint-imports          # architecture contracts (pyproject.toml [tool.importlinter])
+.venv/bin/mypy                  # core and every plugin (pyproject.toml [tool.mypy])
 .venv/bin/python -m pytest "$@"
 .venv/bin/mkdocs build --strict --quiet --site-dir "${TMPDIR:-/tmp}/glacier-site"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from glacier import Provider, PulumiCompiler, pipeline, task
-from glacier.compiler.access import analyze_function
 from glacier.compiler.errors import AccessAnalysisError
 from glacier.config import AwsConfig, GlueConfig
+from glacier.dag.access import analyze_function
 
 provider = Provider(config=AwsConfig(region="us-east-1"))
 raw = provider.bucket("lake", path="raw/", name="raw")

@@ -37,7 +37,7 @@ def local_staging(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def staging(self: ExecutorAdapter, job_id: str) -> BucketRef:
         return BucketRef.of(local.bucket("stg", path=f"_glacier/jobs/{job_id}/"))
 
-    monkeypatch.setattr(ExecutorAdapter, "staging", staging)
+    monkeypatch.setattr(ExecutorAdapter, "staging_location", staging)
 
 
 def databricks(stack: ExitStack, monkeypatch: pytest.MonkeyPatch) -> tuple[Executor, Any]:

@@ -32,7 +32,7 @@ def local_staging(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def staging(self: DataprocAdapter, job_id: str) -> BucketRef:
         return BucketRef.of(local.bucket("dp", path=f"_glacier/jobs/{job_id}/"))
 
-    monkeypatch.setattr(DataprocAdapter, "staging", staging)
+    monkeypatch.setattr(DataprocAdapter, "staging_location", staging)
 
 
 def dataproc_executor(fake: FakeDataproc, **extra: object):  # type: ignore[no-untyped-def]

@@ -34,7 +34,7 @@ def local_staging(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     def staging(self: GlueAdapter, job_id: str) -> BucketRef:
         return BucketRef.of(local.bucket("glue", path=f"_glacier/jobs/{job_id}/"))
 
-    monkeypatch.setattr(GlueAdapter, "staging", staging)
+    monkeypatch.setattr(GlueAdapter, "staging_location", staging)
     return root
 
 

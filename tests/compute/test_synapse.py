@@ -32,7 +32,7 @@ def patched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def staging(self: SynapseAdapter, job_id: str) -> BucketRef:
         return BucketRef.of(local.bucket("syn", path=f"_glacier/jobs/{job_id}/"))
 
-    monkeypatch.setattr(SynapseAdapter, "staging", staging)
+    monkeypatch.setattr(SynapseAdapter, "staging_location", staging)
     monkeypatch.setattr(SynapseAdapter, "token", lambda self: TOKEN)
 
 

@@ -142,10 +142,11 @@ def test_local_executor_submit_status_cancel(local_provider: Provider) -> None:
     from glacier.dag.remote import _fetch_result
     from glacier.jobs.refs import ref_of
     from glacier.jobs.spec import JobInput, JobSpec
+    from glacier.jobs.staging import staging_ref
 
     ex = local_provider.executor("workers")
     adapter = ex._get_adapter()
-    staging = adapter.staging("j1")
+    staging = staging_ref(adapter, "j1")
     spec = JobSpec(
         job_id="j1",
         task_name="sleepy",

@@ -302,10 +302,31 @@ def test_loaded_classes_are_checked_against_their_base(plugin_host: PluginHost) 
     executor = provider.executor("e", config=ToyEngineConfig())
     with pytest.raises(PluginError, match="executor adapter.*subclass.*ExecutorAdapter"):
         executor.get_job_status("1")
+    from glacier.compiler.emitter import EngineEmitter, PulumiEmitter
+
     with pytest.raises(PluginError, match="Pulumi emitter.*subclass.*emitter.PulumiEmitter"):
-        plugin_host.emitter_class(ToyConfig)
+        plugin_host.emitter_class(ToyConfig, PulumiEmitter)
     with pytest.raises(PluginError, match="Pulumi emitter.*subclass.*emitter.EngineEmitter"):
-        plugin_host.registry().emitter(ToyEngineConfig)  # the compiler's path
+        plugin_host.registry().emitter(ToyEngineConfig, EngineEmitter)  # the compiler's path
+    with pytest.raises(PluginError, match="Pulumi emitter.*subclass.*emitter.PulumiEmitter"):
+        _compile_toy_pipeline()  # the compiler checks the class it needs
+
+
+def _compile_toy_pipeline() -> None:
+    from glacier import Provider, pipeline, task
+    from glacier.compiler import PulumiCompiler
+
+    data = Provider(config=ToyConfig()).bucket("b", path="x/")
+
+    @task
+    def touch() -> None:
+        data.exists()
+
+    @pipeline(name="toy")
+    def toy() -> None:
+        touch()
+
+    toy.compile(PulumiCompiler())
 
 
 def test_a_config_must_be_registered_by_its_defining_module(plugin_host: PluginHost) -> None:

@@ -45,4 +45,4 @@ def local_staging(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def staging(self: EmrAdapter, job_id: str) -> BucketRef:
         return BucketRef.of(local.bucket("emr", path=f"_glacier/jobs/{job_id}/"))
 
-    monkeypatch.setattr(EmrAdapter, "staging", staging)
+    monkeypatch.setattr(EmrAdapter, "staging_location", staging)

@@ -7,10 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from glacier.adapters.base import ExecutorAdapter, JobStatus
-from glacier.deploy.record import deployed_value
-from glacier.errors import ConfigError
-from glacier.spark.package import stage_job
+from glacier.plugin import ConfigError, ExecutorAdapter, JobStatus, deployed_value, stage_job
 from glacier_aws.config import AwsConfig
 from glacier_aws.credentials import aws_client
 from glacier_emr.config import EmrConfig

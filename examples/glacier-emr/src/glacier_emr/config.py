@@ -7,8 +7,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from glacier.errors import ConfigError
-from glacier.models import ExecutorConfig, ProviderConfig
+from glacier.plugin import ConfigError, ExecutorConfig, ProviderConfig
 
 _AWS_INSTANCE = re.compile(r"^[a-z][a-z0-9-]*\.[0-9]*[a-z0-9]+$")
 

@@ -6,7 +6,7 @@ neither pydantic models nor boto3 and pulumi load until a pipeline uses EMR.
 
 from __future__ import annotations
 
-from glacier.plugins import ExecutorBackend, PulumiEmitterSpec, hookimpl
+from glacier.plugin import ExecutorBackend, PulumiEmitterSpec, hookimpl
 
 EMR_CONFIG = "glacier_emr.config:EmrConfig"
 

@@ -10,13 +10,14 @@ from typing import ClassVar, Literal, Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
-from glacier.compiler.checks import check_include, check_requirement
-from glacier.models import (
+from glacier.plugin import (
     BucketConfig,
     ExecutorConfig,
     GlacierModel,
     ProviderConfig,
     ServerlessConfig,
+    check_include,
+    check_requirement,
 )
 
 #: A whole region name, used with ``fullmatch`` (``$`` would accept a trailing newline).

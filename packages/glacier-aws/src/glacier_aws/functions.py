@@ -8,9 +8,12 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from glacier.adapters.base import ServerlessAdapter
-from glacier.deploy.record import deployed_value
-from glacier.errors import FunctionInvocationError, NotSupportedError
+from glacier.plugin import (
+    FunctionInvocationError,
+    NotSupportedError,
+    ServerlessAdapter,
+    deployed_value,
+)
 from glacier_aws.config import AwsConfig, LambdaConfig
 from glacier_aws.credentials import aws_client
 

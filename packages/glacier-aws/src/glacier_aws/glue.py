@@ -13,14 +13,17 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from glacier.adapters.base import ExecutorAdapter, JobStatus
-from glacier.deploy.record import deployed, deployed_value
-from glacier.errors import ConfigError
-from glacier.spark.package import (
+from glacier.plugin import (
     ENTRY_NAME,
+    ConfigError,
+    ExecutorAdapter,
+    JobStatus,
+    deployed,
+    deployed_value,
     entrypoint_source,
     prefix_uri,
     stage_job,
+    staging_ref,
     write_ref_text,
 )
 from glacier_aws.config import AwsConfig, GlueConfig
@@ -89,7 +92,7 @@ class GlueAdapter(ExecutorAdapter):
         if self.settings.entrypoint_uri:
             return self.settings.entrypoint_uri
         if self._entry is None:
-            staging = self.staging("_entrypoint")
+            staging = staging_ref(self, "_entrypoint")
             write_ref_text(staging.child(ENTRY_NAME), entrypoint_source(), self.provider)
             self._entry = prefix_uri(staging, self.provider) + ENTRY_NAME
         return self._entry

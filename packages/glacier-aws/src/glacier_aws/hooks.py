@@ -3,7 +3,7 @@ a pipeline uses AWS (the config models when an AWS config is used, boto3 when a 
 
 from __future__ import annotations
 
-from glacier.plugins import (
+from glacier.plugin import (
     BucketBackend,
     EnvDetector,
     ExecutorBackend,

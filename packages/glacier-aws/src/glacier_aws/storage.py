@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from glacier.storage.object_store import ErrorKind, ObjectStoreBucketAdapter, Tagged
+from glacier.plugin import ErrorKind, ObjectStoreBucketAdapter, Tagged
 from glacier_aws.config import AwsConfig
 from glacier_aws.credentials import (
     StaticCredentials,

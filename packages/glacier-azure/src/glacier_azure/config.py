@@ -11,8 +11,14 @@ from typing import ClassVar, Literal, Self
 
 from pydantic import Field, SecretStr, field_validator
 
-from glacier.compiler.checks import check_include, check_requirement
-from glacier.models import BucketConfig, ExecutorConfig, ProviderConfig, ServerlessConfig
+from glacier.plugin import (
+    BucketConfig,
+    ExecutorConfig,
+    ProviderConfig,
+    ServerlessConfig,
+    check_include,
+    check_requirement,
+)
 
 #: Azure's resource group rule: 1-90 letters, digits, '_', '-', '.', '(' and ')' (Unicode
 #: letters and digits included), not ending with '.'. Used with ``fullmatch``.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from glacier.errors import AccessDeniedError
+from glacier.plugin import AccessDeniedError
 from glacier_azure.config import AzureConfig
 
 #: Azurite's documented development account (``UseDevelopmentStorage=true``).

@@ -9,10 +9,14 @@ import os
 import re
 from typing import Any
 
-from glacier.adapters.base import ServerlessAdapter
-from glacier.adapters.http import http_result
-from glacier.deploy.record import deployed_value
-from glacier.errors import ConfigError, FunctionInvocationError, NotSupportedError
+from glacier.plugin import (
+    ConfigError,
+    FunctionInvocationError,
+    NotSupportedError,
+    ServerlessAdapter,
+    deployed_value,
+    http_result,
+)
 from glacier_azure.config import AzureFunctionConfig
 
 REQUEST_ID_HEADERS = ("x-ms-invocation-id", "x-ms-request-id", "x-request-id")

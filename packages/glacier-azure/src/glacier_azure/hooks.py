@@ -3,7 +3,7 @@ when a pipeline uses Azure."""
 
 from __future__ import annotations
 
-from glacier.plugins import (
+from glacier.plugin import (
     BucketBackend,
     EnvDetector,
     ExecutorBackend,

@@ -14,12 +14,12 @@ from collections.abc import Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from glacier.storage.object_store import ErrorKind, ObjectStoreBucketAdapter, Tagged
+from glacier.plugin import ErrorKind, ObjectStoreBucketAdapter, Tagged
 from glacier_azure.config import AzureConfig
 from glacier_azure.credentials import AzureSettings
 
 if TYPE_CHECKING:
-    from fsspec import AbstractFileSystem  # type: ignore[import-untyped]
+    from fsspec import AbstractFileSystem
 
 
 class BlobBucketAdapter(ObjectStoreBucketAdapter):
@@ -50,7 +50,7 @@ class BlobBucketAdapter(ObjectStoreBucketAdapter):
         return "abfss://" + self.get_uri().removeprefix("abfs://")
 
     def filesystem(self) -> AbstractFileSystem:
-        from adlfs import AzureBlobFileSystem  # type: ignore[import-untyped]
+        from adlfs import AzureBlobFileSystem
 
         fs: AbstractFileSystem = AzureBlobFileSystem(**self.settings.adlfs_options(self.get_uri()))
         return fs

@@ -9,10 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from glacier.adapters.base import ExecutorAdapter, JobStatus
-from glacier.deploy.record import deployed_value
-from glacier.errors import JobError
-from glacier.spark.package import stage_job
+from glacier.plugin import ExecutorAdapter, JobError, JobStatus, deployed_value, stage_job
 from glacier_azure.config import AzureConfig, SynapseConfig
 
 API_VERSION = "2019-11-01-preview"

@@ -14,7 +14,9 @@ from glacier._version import __version__
 
 if TYPE_CHECKING:
     from glacier.compiler import PulumiCompiler
-    from glacier.dag import Pipeline, RunResult, Task, TaskStatus, pipeline, task
+    from glacier.dag.pipeline import Pipeline, pipeline
+    from glacier.dag.result import RunResult, TaskStatus
+    from glacier.dag.task import Task, task
     from glacier.provider import Provider
     from glacier.resources import Bucket, Executor, Serverless
 

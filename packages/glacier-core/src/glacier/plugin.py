@@ -55,6 +55,7 @@ if TYPE_CHECKING:
         WriteResult,
     )
     from glacier.adapters.http import http_result
+    from glacier.compiler.checks import check_include, check_requirement
     from glacier.compiler.emitter import STAGING_PREFIX, EngineEmitter, PulumiEmitter
     from glacier.compiler.errors import (
         CompilerError,
@@ -99,6 +100,7 @@ if TYPE_CHECKING:
     )
     from glacier.compiler.program import HookTarget, ProgramWriter
     from glacier.compiler.pyrender import Call, Expr, py_comment, py_ident, py_literal
+    from glacier.deploy.record import deployed, deployed_value
     from glacier.errors import (
         AccessDeniedError,
         BucketNotFoundError,
@@ -121,6 +123,7 @@ if TYPE_CHECKING:
         tier_level,
     )
     from glacier.jobs.spec import BucketRef, JobSpec
+    from glacier.jobs.staging import staging_ref
     from glacier.models import (
         BucketConfig,
         ExecutorConfig,
@@ -141,15 +144,23 @@ if TYPE_CHECKING:
     from glacier.resources.bucket import Bucket
     from glacier.resources.executor import Executor
     from glacier.resources.serverless import Serverless
-    from glacier.spark.package import StagedJob, entrypoint_source, python_error, stage_job
-    from glacier.storage.object_store import ErrorKind, ObjectStoreBucketAdapter
+    from glacier.spark.package import (
+        ENTRY_NAME,
+        StagedJob,
+        entrypoint_source,
+        prefix_uri,
+        python_error,
+        stage_job,
+        write_ref_text,
+    )
+    from glacier.storage.object_store import ErrorKind, ObjectStoreBucketAdapter, Tagged
 
 _GROUPS: dict[str, tuple[str, ...]] = {
     "glacier.plugins": (
-        "NAME",
         "BucketBackend",
         "EnvDetector",
         "ExecutorBackend",
+        "NAME",
         "PulumiEmitterSpec",
         "ServerlessBackend",
         "hookimpl",
@@ -169,14 +180,34 @@ _GROUPS: dict[str, tuple[str, ...]] = {
         "WriteResult",
     ),
     "glacier.adapters.http": ("http_result",),
-    "glacier.storage.object_store": ("ErrorKind", "ObjectStoreBucketAdapter"),
+    "glacier.storage.object_store": (
+        "ErrorKind",
+        "ObjectStoreBucketAdapter",
+        "Tagged",
+    ),
     "glacier.provider": ("Provider",),
     "glacier.resources.bucket": ("Bucket",),
     "glacier.resources.executor": ("Executor",),
     "glacier.resources.serverless": ("Serverless",),
-    "glacier.jobs.spec": ("BucketRef", "JobSpec"),
-    "glacier.spark.package": ("StagedJob", "entrypoint_source", "python_error", "stage_job"),
-    "glacier.compiler.emitter": ("STAGING_PREFIX", "EngineEmitter", "PulumiEmitter"),
+    "glacier.jobs.spec": (
+        "BucketRef",
+        "JobSpec",
+    ),
+    "glacier.jobs.staging": ("staging_ref",),
+    "glacier.spark.package": (
+        "ENTRY_NAME",
+        "StagedJob",
+        "entrypoint_source",
+        "prefix_uri",
+        "python_error",
+        "stage_job",
+        "write_ref_text",
+    ),
+    "glacier.compiler.emitter": (
+        "EngineEmitter",
+        "PulumiEmitter",
+        "STAGING_PREFIX",
+    ),
     "glacier.compiler.handles": (
         "BucketGrant",
         "BucketHandle",
@@ -213,8 +244,17 @@ _GROUPS: dict[str, tuple[str, ...]] = {
         "package_archive",
         "safe_name",
     ),
-    "glacier.compiler.program": ("HookTarget", "ProgramWriter"),
-    "glacier.compiler.pyrender": ("Call", "Expr", "py_comment", "py_ident", "py_literal"),
+    "glacier.compiler.program": (
+        "HookTarget",
+        "ProgramWriter",
+    ),
+    "glacier.compiler.pyrender": (
+        "Call",
+        "Expr",
+        "py_comment",
+        "py_ident",
+        "py_literal",
+    ),
     "glacier.compiler.errors": (
         "CompilerError",
         "ConflictingConfigError",
@@ -233,13 +273,21 @@ _GROUPS: dict[str, tuple[str, ...]] = {
         "StorageError",
     ),
     "glacier.escape_hatch": (
-        "TIER_LEVELS",
         "AdvancedStorageConfig",
         "EncryptionConfig",
         "LifecycleTier",
         "ObjectLockConfig",
         "ReplicationConfig",
+        "TIER_LEVELS",
         "tier_level",
+    ),
+    "glacier.compiler.checks": (
+        "check_include",
+        "check_requirement",
+    ),
+    "glacier.deploy.record": (
+        "deployed",
+        "deployed_value",
     ),
 }
 _EXPORTS = {name: module for module, names in _GROUPS.items() for name in names}
@@ -264,6 +312,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "API_VERSION",
+    "ENTRY_NAME",
     "NAME",
     "STAGING_PREFIX",
     "TIER_LEVELS",
@@ -330,12 +379,17 @@ __all__ = [
     "ServerlessConfig",
     "StagedJob",
     "StorageError",
+    "Tagged",
     "TierRule",
     "UnsupportedFeatureError",
     "WriteResult",
     "__version__",
     "all_true",
     "any_true",
+    "check_include",
+    "check_requirement",
+    "deployed",
+    "deployed_value",
     "entrypoint_source",
     "hookimpl",
     "http_result",
@@ -344,6 +398,7 @@ __all__ = [
     "make_package",
     "one_of",
     "package_archive",
+    "prefix_uri",
     "py_comment",
     "py_ident",
     "py_literal",
@@ -351,6 +406,8 @@ __all__ = [
     "safe_name",
     "same",
     "stage_job",
+    "staging_ref",
     "strongest",
     "tier_level",
+    "write_ref_text",
 ]

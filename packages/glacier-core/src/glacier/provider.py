@@ -43,7 +43,7 @@ class Provider:
         self, config: ProviderConfig | None = None, tags: Mapping[str, str] | None = None
     ) -> None:
         if config is None:
-            from glacier.local.config import LocalConfig
+            from glacier.config import LocalConfig
 
             config = LocalConfig.from_env()
         if not isinstance(config, ProviderConfig):
@@ -139,7 +139,7 @@ class Provider:
     ) -> Executor:
         """Create an :class:`Executor`. The engine follows ``config``'s type; none = local."""
         if config is None:
-            from glacier.local.config import LocalExecutorConfig
+            from glacier.config import LocalExecutorConfig
 
             config = LocalExecutorConfig()
         if not isinstance(config, ExecutorConfig):

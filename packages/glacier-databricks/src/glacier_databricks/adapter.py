@@ -12,17 +12,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from glacier.adapters.base import ExecutorAdapter, JobStatus
-from glacier.deploy.record import deployed_value
-from glacier.spark.package import stage_job
+from glacier.plugin import ExecutorAdapter, JobStatus, deployed_value, stage_job
 from glacier_databricks.config import DatabricksConfig
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
     from databricks.sdk.service.jobs import Run, SubmitTask
 
-    from glacier.provider import Provider
-    from glacier.resources.executor import Executor
+    from glacier.plugin import Executor, Provider
 
 TASK_KEY = "glacier"
 

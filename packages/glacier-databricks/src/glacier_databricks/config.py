@@ -6,9 +6,7 @@ from typing import ClassVar, Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
-from glacier.compiler.checks import check_requirement
-from glacier.errors import ConfigError
-from glacier.models import ExecutorConfig, ProviderConfig
+from glacier.plugin import ConfigError, ExecutorConfig, ProviderConfig, check_requirement
 
 
 class DatabricksConfig(ExecutorConfig):

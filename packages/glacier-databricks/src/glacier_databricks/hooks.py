@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from glacier.plugins import ExecutorBackend, PulumiEmitterSpec, hookimpl
+from glacier.plugin import ExecutorBackend, PulumiEmitterSpec, hookimpl
 
 DATABRICKS_CONFIG = "glacier_databricks.config:DatabricksConfig"
 

@@ -10,13 +10,14 @@ from typing import ClassVar, Literal, Self
 
 from pydantic import Field, field_validator
 
-from glacier.compiler.checks import check_include, check_requirement
-from glacier.models import (
+from glacier.plugin import (
     BucketConfig,
     ExecutorConfig,
     GlacierModel,
     ProviderConfig,
     ServerlessConfig,
+    check_include,
+    check_requirement,
 )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from glacier.errors import NotSupportedError
+from glacier.plugin import NotSupportedError
 from glacier_gcp.config import GcpConfig
 
 

@@ -15,10 +15,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from glacier.adapters.base import ExecutorAdapter, JobStatus
-from glacier.deploy.record import deployed_value
-from glacier.errors import ConfigError
-from glacier.spark.package import StagedJob, stage_job
+from glacier.plugin import (
+    ConfigError,
+    ExecutorAdapter,
+    JobStatus,
+    StagedJob,
+    deployed_value,
+    stage_job,
+)
 from glacier_gcp.config import DataprocConfig, GcpConfig
 
 _STATES = {

@@ -10,10 +10,13 @@ import re
 from typing import Any
 from urllib.parse import urlparse
 
-from glacier.adapters.base import ServerlessAdapter
-from glacier.adapters.http import http_result
-from glacier.deploy.record import deployed_value
-from glacier.errors import FunctionInvocationError, NotSupportedError
+from glacier.plugin import (
+    FunctionInvocationError,
+    NotSupportedError,
+    ServerlessAdapter,
+    deployed_value,
+    http_result,
+)
 from glacier_gcp.config import CloudFunctionConfig, GcpConfig
 
 REQUEST_ID_HEADERS = ("function-execution-id", "x-cloud-trace-context")

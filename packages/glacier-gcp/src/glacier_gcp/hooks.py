@@ -3,7 +3,7 @@ a pipeline uses GCP."""
 
 from __future__ import annotations
 
-from glacier.plugins import (
+from glacier.plugin import (
     BucketBackend,
     EnvDetector,
     ExecutorBackend,

@@ -16,12 +16,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
-from glacier.storage.object_store import ErrorKind, ObjectStoreBucketAdapter, Tagged
+from glacier.plugin import ErrorKind, ObjectStoreBucketAdapter, Tagged
 from glacier_gcp.config import GcpConfig
 from glacier_gcp.credentials import delta_options, gcsfs_options
 
 if TYPE_CHECKING:
-    from fsspec import AbstractFileSystem  # type: ignore[import-untyped]
+    from fsspec import AbstractFileSystem
 
 
 class GcsBucketAdapter(ObjectStoreBucketAdapter):
@@ -42,7 +42,7 @@ class GcsBucketAdapter(ObjectStoreBucketAdapter):
 
     def filesystem(self) -> AbstractFileSystem:
         # The core class: gcsfs' experimental HNS subclass probes a gRPC API on every call.
-        from gcsfs.core import GCSFileSystem  # type: ignore[import-untyped]
+        from gcsfs.core import GCSFileSystem
 
         fs: AbstractFileSystem = GCSFileSystem(**gcsfs_options(self.config))
         return fs

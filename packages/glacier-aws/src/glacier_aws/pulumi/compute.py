@@ -24,6 +24,7 @@ from glacier.plugin import (
     IdentityHandle,
     IRCompute,
     ProgramWriter,
+    Serverless,
     __version__,
     entrypoint_source,
     loader_lines,
@@ -148,6 +149,7 @@ def emit_function(
     role = identity.var
     cfg = function.config if isinstance(function.config, LambdaConfig) else LambdaConfig()
     resource = function.resource
+    assert isinstance(resource, Serverless)  # functions are Serverless resources
     spec = make_package(
         function.name,
         resource.handler_ref,

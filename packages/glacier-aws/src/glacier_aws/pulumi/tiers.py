@@ -3,7 +3,7 @@ names map to the nearest class (see the table in docs/escape-hatches.md)."""
 
 from __future__ import annotations
 
-from glacier.escape_hatch import LifecycleTier, tier_level
+from glacier.plugin import LifecycleTier, tier_level
 
 S3_CLASSES = frozenset(
     {"STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"}

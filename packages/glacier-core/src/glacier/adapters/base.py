@@ -16,6 +16,10 @@ if TYPE_CHECKING:
 
     from glacier.jobs.spec import BucketRef
     from glacier.provider import Provider
+    from glacier.resources.bucket import Bucket
+    from glacier.resources.executor import Executor
+    from glacier.resources.serverless import Serverless
+    from glacier.storage.blobs import Blobs
 
 R = TypeVar("R")
 
@@ -86,6 +90,20 @@ class BucketAdapter(Adapter["Bucket"]):
     def delete(self) -> None:
         """Delete the object (or every object under a dataset prefix). Missing is not an error."""
 
+    def blobs(self) -> Blobs:
+        """Small byte objects under this bucket's path (its dataset prefix, or the folder of
+        its object), for run records, scheduler state and trigger polling (see
+        :mod:`glacier.storage.blobs`). Adapters that are not built on the local or the
+        object-store base override it, or run records and triggers cannot use their
+        buckets."""
+        from glacier.errors import NotSupportedError
+
+        raise NotSupportedError(
+            f"Bucket {self.resource.name!r} uses {type(self).__name__}, which does not "
+            "provide blobs(); run records and bucket triggers need it. Use a bucket of a "
+            "local, S3, Azure or GCS provider, or implement blobs() in the adapter."
+        )
+
 
 class ServerlessAdapter(Adapter["Serverless"]):
     """Invocation and deployment of one :class:`~glacier.resources.serverless.Serverless`."""
@@ -128,24 +146,11 @@ class ExecutorAdapter(Adapter["Executor"]):
     def cancel_job(self, job_id: str) -> None:
         """Cancel a job; cancelling a finished job is not an error."""
 
-    def staging(self, job_id: str) -> BucketRef:
-        """Dataset prefix where a job's inputs and result are staged: the deployment record's
-        staging bucket for this executor, else the config's ``staging_bucket``."""
-        from glacier.deploy.record import deployed_value
-        from glacier.errors import ConfigError
-        from glacier.jobs.spec import BucketRef
-
-        config = self.resource.config
-        bucket_name = deployed_value(self.resource, "staging_bucket") or getattr(
-            config, "staging_bucket", None
-        )
-        if not bucket_name:
-            raise ConfigError(
-                f"Executor {self.resource.name!r}: {type(config).__name__}.staging_bucket is "
-                "required to stage task inputs and results (a bucket the engine can read)."
-            )
-        bucket = self.provider.bucket(bucket_name, path=f"_glacier/jobs/{job_id}/")
-        return BucketRef.of(bucket)
+    def staging_location(self, job_id: str) -> BucketRef | None:
+        """Where job ``job_id`` is staged, when this engine decides it itself (e.g. a local
+        folder); ``None`` (the default) stages under the executor's staging bucket (see
+        :func:`glacier.jobs.staging.staging_ref`, which callers use)."""
+        return None
 
     def get_job_error(self, job_id: str) -> str | None:
         """The engine's error text for a failed job, if any."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "deploy",
         help="compile, package and deploy a pipeline with Pulumi (Automation API)",

@@ -109,7 +109,7 @@ class PulumiCompiler:
     # -- emitters --------------------------------------------------------------------------
     @staticmethod
     def _emitter_class(config_type: type) -> type[PulumiEmitter]:
-        spec = get_registry().emitter(config_type)
+        spec = get_registry().emitter(config_type, PulumiEmitter)
         if spec is None and config_type.__name__ == "LocalConfig":
             raise MissingEmitterError(
                 "Compiling needs a cloud config: this pipeline's provider uses LocalConfig, "

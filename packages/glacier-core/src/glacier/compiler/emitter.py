@@ -329,7 +329,7 @@ class PulumiEmitter(ABC):
         from glacier.plugins.registry import get_registry
         from glacier.plugins.specs import load_ref
 
-        spec = get_registry().emitter(type(executor.config))
+        spec = get_registry().emitter(type(executor.config), EngineEmitter)
         if spec is None:
             return None
         cls = load_ref(spec.emitter)

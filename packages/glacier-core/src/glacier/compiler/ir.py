@@ -14,11 +14,11 @@ from typing import Any, Literal
 
 from pydantic import SecretStr
 
-from glacier.compiler.access import AccessResult, analyze_function
 from glacier.compiler.errors import AccessAnalysisError, ConflictingConfigError
 from glacier.compiler.merge import Part, same, scoped_prefix
 from glacier.compiler.merge_advanced import merge_advanced
 from glacier.compiler.package import BuildPlan
+from glacier.dag.access import AccessResult, analyze_function
 from glacier.dag.graph import PipelineGraph
 from glacier.escape_hatch import AdvancedStorageConfig, LifecycleTier
 from glacier.models import BucketConfig, ExecutorConfig, ProviderConfig, ServerlessConfig
@@ -456,8 +456,11 @@ def _resolve(
             f"Cannot tell how {label} uses {lines}. Declare it: PulumiCompiler(access="
             f"{{{target!r}: {{'reads': [{first!r}], 'writes': [...]}}}})."
         )
-    order = lambda d: sorted(d.values(), key=lambda b: b.name)  # noqa: E731
-    return order(reads), order(writes)
+    return _by_name(reads), _by_name(writes)
+
+
+def _by_name(found: Mapping[int, Bucket]) -> list[Bucket]:
+    return sorted(found.values(), key=lambda b: b.name)
 
 
 def _grant(

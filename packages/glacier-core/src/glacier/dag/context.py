@@ -1,28 +1,5 @@
-"""Per-task context while a task runs (what it wrote, for the summary table)."""
+"""Per-task context while a task runs: see :mod:`glacier.resources.writes` (re-exported)."""
 
-from __future__ import annotations
+from glacier.resources.writes import TaskContext, current_task, record_write
 
-from contextvars import ContextVar
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from glacier.adapters.base import WriteResult
-
-
-@dataclass(slots=True)
-class TaskContext:
-    """Collects the writes made by one running task."""
-
-    node_id: str
-    writes: list[WriteResult] = field(default_factory=list)
-
-
-current_task: ContextVar[TaskContext | None] = ContextVar("glacier_current_task", default=None)
-
-
-def record_write(result: WriteResult) -> None:
-    """Called by ``Bucket.write``; attributes the write to the running task, if any."""
-    ctx = current_task.get()
-    if ctx is not None:
-        ctx.writes.append(result)
+__all__ = ["TaskContext", "current_task", "record_write"]

@@ -18,6 +18,7 @@ from glacier.errors import JobError, PipelineDefinitionError
 from glacier.jobs.refs import ref_of
 from glacier.jobs.runner import FRAME_RESULT, VALUE_RESULT
 from glacier.jobs.spec import BucketRef, JobInput, JobSpec
+from glacier.jobs.staging import staging_ref
 from glacier.resources.bucket import Bucket
 from glacier.resources.executor import Executor
 
@@ -87,7 +88,7 @@ def run_on_executor(
     receives the engine's job id and run URL as soon as the job is submitted."""
     adapter: ExecutorAdapter = executor._get_adapter()
     key = f"{node_id.replace('#', '-')}-{uuid.uuid4().hex[:12]}"
-    staging = adapter.staging(key)
+    staging = staging_ref(adapter, key)
     # The executor's provider, when it owns the staging bucket: a ref carries no secrets, so
     # credentials given in the provider's config reach storage only through it.
     provider = staging.owned_by(adapter.provider)

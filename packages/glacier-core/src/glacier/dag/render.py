@@ -7,7 +7,7 @@ What is drawn:
 * buckets (cylinders), with the direction of access: ``bucket -> task`` for a read,
   ``task -> bucket`` for a write, an undirected dotted line when the task gets the bucket but
   the access cannot be told from its code. Access comes from the compiler's static analysis
-  of the task body (:mod:`glacier.compiler.access`), so buckets used as module globals show
+  of the task body (:mod:`glacier.dag.access`), so buckets used as module globals show
   up too;
 * serverless functions (hexagons) passed to a task, with an ``invokes`` edge;
 * task -> task edges: solid for data (an output passed on), dashed for ``depends_on`` only.
@@ -63,7 +63,7 @@ def _config_name(resource: Executor | Serverless) -> str:
 
 def _accesses(node: Node) -> tuple[list[Bucket], list[Bucket], list[Bucket]]:
     """(read, written, passed but not classified) buckets of one task call."""
-    from glacier.compiler.access import analyze_function
+    from glacier.dag.access import analyze_function
 
     try:
         bound = dict(node.task.signature.bind_partial(*node.args, **node.kwargs).arguments)

@@ -447,7 +447,7 @@ def package_pipeline(
     """``glacier package FILE[:pipeline]``: load the pipeline, then :func:`build_artifact`
     with its name (the entry is ``<module>:<pipeline name>``, which ``glacier run`` resolves
     by variable or pipeline name), its plugins and its handlers' local modules."""
-    from glacier.cli.loader import load_pipeline
+    from glacier.dag.targets import load_pipeline
     from glacier.deploy.imports import find_module
 
     path, _ = split_target(target)

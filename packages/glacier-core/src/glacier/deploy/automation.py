@@ -165,7 +165,7 @@ def _check_saved_stack(root: Path, stack: str, target: str) -> None:
     saved = record_path(stack, root)
     if not saved.is_file():
         return
-    from glacier.cli.loader import load_pipeline
+    from glacier.dag.targets import load_pipeline
 
     pipeline = load_pipeline(target).name
     owner = load_record(str(saved)).pipeline
@@ -190,8 +190,8 @@ def deploy(
     """Compile ``target`` (``FILE[:pipeline]``), build its artifact, print the plan, then
     preview, deploy or destroy ``stack`` (``mode``), saving the deployment record after a
     deploy. ``automation`` replaces ``pulumi.automation`` (tests)."""
-    from glacier.cli.loader import load_pipeline
     from glacier.compiler import PulumiCompiler
+    from glacier.dag.targets import load_pipeline
     from glacier.deploy.artifact import package_into_project, split_target
     from glacier.deploy.plan import build_plan, run_under_mocks
 

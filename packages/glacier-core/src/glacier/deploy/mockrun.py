@@ -113,9 +113,9 @@ def run(directory: str | Path, stack: str = "plan") -> dict[str, Any]:
         exports[name] = value
         original_export(name, value)
 
-    pulumi.export = record_export  # type: ignore[assignment]
+    pulumi.export = record_export
 
-    @pulumi.runtime.test  # type: ignore[misc]
+    @pulumi.runtime.test
     def program() -> Any:
         runpy.run_path(str(project / "__main__.py"), run_name="__main__")
         names = sorted(exports)

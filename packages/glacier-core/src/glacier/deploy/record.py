@@ -354,7 +354,7 @@ def _cached(key: tuple[str, ...], load: Any) -> DeploymentRecord:
         found = load()
         with _lock:
             _cache[key] = found
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def deployed(resource: Resource) -> ResourceRecord | None:

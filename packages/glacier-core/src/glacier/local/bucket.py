@@ -29,6 +29,7 @@ from glacier.local.config import LocalConfig
 from glacier.local.leftovers import sweep_objects
 from glacier.local.paths import bucket_root, contained
 from glacier.local.snapshot import close_all, pinned_scan
+from glacier.storage.blobs import Blobs
 from glacier.storage.delta import local_table
 from glacier.storage.faults import storage_errors
 from glacier.storage.formats import Format, get_format, write_frame
@@ -194,6 +195,12 @@ class LocalBucketAdapter(BucketAdapter):
         return WriteResult(uri=uri, rows=rows, files=len(files))
 
     # -- delete --------------------------------------------------------------------------
+    def blobs(self) -> Blobs:
+        from glacier.storage.blobs import LocalBlobs
+
+        path = self.local_path
+        return LocalBlobs(path if self.resource.is_dataset else path.parent)
+
     def delete(self) -> None:
         uri = self.get_uri()
         with storage_errors(uri, "Deleting"):

@@ -88,7 +88,7 @@ class LocalExecutorAdapter(ExecutorAdapter):
                 text = log.read_text(errors="replace").strip()
                 record.error = text[-4000:] or f"worker exited with code {code}"
 
-    def staging(self, job_id: str) -> BucketRef:
+    def staging_location(self, job_id: str) -> BucketRef:
         """Local jobs stage in a temporary folder, whatever the executor's provider."""
         from glacier.local.config import LocalConfig
         from glacier.provider import Provider

@@ -29,14 +29,17 @@ def installed_plugins() -> list[InstalledPlugin]:
 
     Reads each distribution's ``entry_points.txt`` and parses only those that mention the
     group: about 2 ms for 175 distributions, where ``importlib.metadata.entry_points()``
-    parses every file (about 5 ms). A distribution found twice on ``sys.path`` counts once
-    (the first wins, as for imports).
+    parses every file (about 5 ms). A distribution found twice on ``sys.path`` counts once,
+    and so does an entry-point name two distributions declare (a deployed artifact vendors
+    the plugins it needs next to an installed copy): the first wins, as for imports, and the
+    name resolves to one importable module anyway.
     """
     from importlib import metadata
 
     header = f"[{GROUP}]"
     out: list[InstalledPlugin] = []
     seen: set[str] = set()
+    names: set[str] = set()
     for dist in metadata.distributions():
         text = dist.read_text("entry_points.txt")
         if not text or header not in text:
@@ -45,10 +48,10 @@ def installed_plugins() -> list[InstalledPlugin]:
         if dist_name in seen:
             continue
         seen.add(dist_name)
-        out += [
-            InstalledPlugin(ep.name, ep.value, dist_name)
-            for ep in dist.entry_points.select(group=GROUP)
-        ]
+        for ep in dist.entry_points.select(group=GROUP):
+            if ep.name not in names:
+                names.add(ep.name)
+                out.append(InstalledPlugin(ep.name, ep.value, dist_name))
     return out
 
 

@@ -139,15 +139,18 @@ class PluginHost:
 
     def bucket_backend(self, provider_config: type) -> BucketBackend | None:
         """Storage for a provider config type (None when no plugin serves it)."""
-        return self._find("buckets", provider_config)
+        found: BucketBackend | None = self._find("buckets", provider_config)
+        return found
 
     def serverless_backend(self, provider_config: type) -> ServerlessBackend | None:
         """Functions for a provider config type (None when no plugin serves it)."""
-        return self._find("serverless", provider_config)
+        found: ServerlessBackend | None = self._find("serverless", provider_config)
+        return found
 
     def executor_backend(self, executor_config: type) -> ExecutorBackend | None:
         """The engine for an executor config type (None when no plugin serves it)."""
-        return self._find("executors", executor_config)
+        found: ExecutorBackend | None = self._find("executors", executor_config)
+        return found
 
     def adapter_class(self, kind: str, config_type: type) -> type | None:
         """The adapter class of ``kind`` (``bucket``, ``serverless``, ``executor``) for a
@@ -160,11 +163,11 @@ class PluginHost:
         owned = self._find_owned(table[kind], config_type)
         return None if owned is None else adapter_class(owned, kind)
 
-    def emitter_class(self, config_type: type) -> type | None:
-        """The Pulumi emitter class for a config type, imported and checked against its
-        base (``PulumiEmitter``, or ``EngineEmitter`` for executor configs)."""
+    def emitter_class(self, config_type: type, expected: type) -> type | None:
+        """The Pulumi emitter class for a config type, imported and checked to subclass
+        ``expected`` (``PulumiEmitter``, or ``EngineEmitter`` for executor configs)."""
         owned = self._find_owned("emitters", config_type)
-        return None if owned is None else emitter_class(owned, config_type)
+        return None if owned is None else emitter_class(owned, expected)
 
     def detect(self, environ: Mapping[str, str]) -> ProviderConfig | None:
         """The provider config the first matching detector (by priority) builds from

@@ -184,14 +184,15 @@ class Registry:
         """The engine registered for ``executor_config`` (or a base class)."""
         return _item(find(self.executors, executor_config)[0])
 
-    def emitter(self, config_type: type) -> PulumiEmitterSpec | None:
+    def emitter(self, config_type: type, expected: type) -> PulumiEmitterSpec | None:
         """The emitter registered for ``config_type``, with ``emitter`` already imported and
-        checked: a :class:`~glacier.compiler.emitter.EngineEmitter` for an executor config,
-        a :class:`~glacier.compiler.emitter.PulumiEmitter` for a provider config."""
+        checked to subclass ``expected`` (the compiler passes
+        :class:`~glacier.compiler.emitter.EngineEmitter` for an executor config,
+        :class:`~glacier.compiler.emitter.PulumiEmitter` for a provider config)."""
         owned = find(self.emitters, config_type)[0]
         if owned is None:
             return None
-        return owned.item.replace(emitter=emitter_class(owned, config_type))
+        return owned.item.replace(emitter=emitter_class(owned, expected))
 
     def close_config_names(self, name: str, extra: Iterable[str] = ()) -> list[str]:
         """Up to three registered (or ``extra``) config names close to ``name``."""
@@ -246,12 +247,9 @@ def close_names(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
     return [by_lower[m] for m in matches]
 
 
-def emitter_class(owned: Owned[PulumiEmitterSpec], config_type: type) -> type:
-    """Import a registered emitter and check it subclasses the base its key calls for."""
-    from glacier.compiler.emitter import EngineEmitter, PulumiEmitter
-    from glacier.models import ExecutorConfig
-
-    expected = EngineEmitter if issubclass(config_type, ExecutorConfig) else PulumiEmitter
+def emitter_class(owned: Owned[PulumiEmitterSpec], expected: type) -> type:
+    """Import a registered emitter and check it subclasses ``expected`` (the compiler says
+    which base it needs: plugins never import the compiler to check its classes)."""
     return _resolve(owned, "Pulumi emitter", expected=expected, ref=owned.item.emitter)
 
 

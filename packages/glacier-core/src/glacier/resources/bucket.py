@@ -64,7 +64,7 @@ class Bucket(Resource):
         return self.path == "" or self.path.endswith("/")
 
     def _get_adapter(self) -> BucketAdapter:
-        return super()._get_adapter()  # type: ignore[no-any-return]
+        return super()._get_adapter()
 
     def scan(self) -> pl.LazyFrame:
         """Lazily scan the data as a Polars LazyFrame."""
@@ -86,7 +86,7 @@ class Bucket(Resource):
 
         ``partition_by`` (datasets only) writes hive-style ``column=value/`` folders.
         """
-        from glacier.dag.context import record_write
+        from glacier.resources.writes import record_write
         from glacier.storage.formats import to_frame
 
         self._refuse_whole_bucket("write", "replace")

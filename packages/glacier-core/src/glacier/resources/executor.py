@@ -32,7 +32,7 @@ class Executor(Resource):
         super().__init__(provider, config, name)
 
     def _get_adapter(self) -> ExecutorAdapter:
-        return super()._get_adapter()  # type: ignore[no-any-return]
+        return super()._get_adapter()
 
     def submit_job(self, job: dict[str, Any]) -> str:
         """Submit a job description (see :mod:`glacier.jobs`); returns the job id."""

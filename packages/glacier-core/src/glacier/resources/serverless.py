@@ -24,14 +24,14 @@ def handler_ref(handler: Callable[..., Any] | str) -> str:
                 "(e.g. 'handlers.orders:handle') or a module-level function."
             )
         return handler
-    qualname = getattr(handler, "__qualname__", "")
-    module = getattr(handler, "__module__", None)
-    if not callable(handler) or not module or "<" in qualname:
+    qualname: str = str(getattr(handler, "__qualname__", ""))
+    module_name = getattr(handler, "__module__", None)
+    if not callable(handler) or not module_name or "<" in qualname:
         raise ResourceError(
             f"Serverless handler {handler!r} must be a module-level function (not a lambda or "
             "closure) so it can be imported by path, or a 'module:function' string."
         )
-    return f"{module}:{qualname}"
+    return f"{module_name}:{qualname}"
 
 
 class Serverless(Resource):
@@ -58,7 +58,7 @@ class Serverless(Resource):
         self.handler_ref = handler_ref(handler)
 
     def _get_adapter(self) -> ServerlessAdapter:
-        return super()._get_adapter()  # type: ignore[no-any-return]
+        return super()._get_adapter()
 
     def invoke(self, payload: dict[str, Any] | None = None) -> Any:
         """Invoke with a JSON-serialisable payload; returns the function's JSON result.

@@ -50,7 +50,7 @@ def default_store(environ: Mapping[str, str] | None = None) -> RunStore:
         if uri:
             store = store_from_uri(uri, environ=env, source=ENV_VAR)
         else:  # relative base paths stay relative: they follow the working directory
-            from glacier.local.config import LocalConfig
+            from glacier.config import LocalConfig
 
             base = Path(LocalConfig.from_env(env).base_path)
             store = _local_store(base / "_glacier" / "runs")

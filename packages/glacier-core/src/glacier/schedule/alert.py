@@ -61,7 +61,7 @@ class Alert:
 
     @property
     def emails(self) -> tuple[str, ...]:
-        return tuple(self.email)  # type: ignore[arg-type]
+        return tuple(self.email)
 
 
 def parse_alerts(value: Alert | Sequence[Alert] | None, pipeline: str) -> tuple[Alert, ...]:

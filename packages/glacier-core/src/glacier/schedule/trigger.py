@@ -69,7 +69,7 @@ class OnWrite:
     @property
     def suffixes(self) -> tuple[str, ...]:
         """The suffixes as a tuple (empty: every object)."""
-        return tuple(self.suffix or ())  # type: ignore[arg-type]
+        return tuple(self.suffix or ())
 
     @property
     def event(self) -> str:

@@ -69,10 +69,11 @@ class SparkSubmitAdapter(ExecutorAdapter):
         assert isinstance(config, SparkConfig)
         return config
 
-    def staging(self, job_id: str) -> BucketRef:
-        """The staging bucket when set, else a temporary folder on this machine."""
+    def staging_location(self, job_id: str) -> BucketRef | None:
+        """The staging bucket when set (``None``: the default rule), else a temporary folder
+        on this machine."""
         if self.settings.staging_bucket:
-            return super().staging(job_id)
+            return None
         from glacier.local.config import LocalConfig
         from glacier.provider import Provider
 

@@ -72,6 +72,7 @@ from glacier.storage.transactions import ORPHAN_AGE, DatasetLog, Tagged
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
 
+    from glacier.storage.blobs import ObjectStoreBlobs
     from glacier.storage.delta import DeltaTableIO
 
 __all__ = ["ErrorKind", "ObjectStoreBucketAdapter", "Tagged"]
@@ -251,6 +252,11 @@ class ObjectStoreBucketAdapter(ErrorTranslation, BucketAdapter):
             if self.resource.is_dataset:
                 return sorted(self.uri_of(self.key_of(p)) for p in self._resolve_dataset().files)
             return [self.get_uri()] if self._object_info() is not None else []
+
+    def blobs(self) -> ObjectStoreBlobs:
+        from glacier.storage.blobs import ObjectStoreBlobs
+
+        return ObjectStoreBlobs(self)
 
     def delete(self) -> None:
         """Delete the object, or the dataset: a tombstone manifest first (Glacier readers

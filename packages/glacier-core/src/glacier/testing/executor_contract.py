@@ -29,6 +29,7 @@ import pytest
 from glacier.adapters.base import ExecutorAdapter, JobStatus
 from glacier.jobs.refs import ref_of
 from glacier.jobs.spec import JobInput, JobSpec
+from glacier.jobs.staging import staging_ref
 from glacier.resources.executor import Executor
 
 FAILURE_MESSAGE = "contract task failed on purpose"
@@ -66,7 +67,7 @@ def submit(executor: Executor, fn: Any, *args: Any) -> tuple[str, JobSpec]:
         task_name=fn.__name__,
         task=ref_of(fn),
         args=[JobInput(kind="literal", value=a) for a in args],
-        result=adapter.staging(key),
+        result=staging_ref(adapter, key),
         python_path=[os.getcwd()],
     )
     return executor.submit_job(spec.model_dump(mode="json")), spec
