@@ -16,9 +16,9 @@ if TYPE_CHECKING:
 
     from glacier.jobs.spec import BucketRef
     from glacier.provider import Provider
-    from glacier.resources.bucket import Bucket
-    from glacier.resources.executor import Executor
-    from glacier.resources.serverless import Serverless
+    from glacier.resources.bucket import Bucket  # noqa: F401 - in Adapter["Bucket"] bases
+    from glacier.resources.executor import Executor  # noqa: F401 - likewise
+    from glacier.resources.serverless import Serverless  # noqa: F401 - likewise
     from glacier.storage.blobs import Blobs
 
 R = TypeVar("R")
