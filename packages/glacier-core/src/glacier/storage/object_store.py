@@ -30,7 +30,7 @@ How the operations work:
   removed after the commit. Concurrent writers are serialised by the conditional PUT (last
   committer wins); Glacier readers read the manifest, so they see one version, never a mix.
   Engines that glob the prefix (Spark) see the committed files plus, while a write runs,
-  its new files (see docs/reliability-object-stores.md). ``partition_by`` stages the hive
+  its new files (see docs/reliability.md, "Object stores"). ``partition_by`` stages the hive
   folders on local disk (streaming) and uploads them concurrently.
 * **Snapshot reads** (:mod:`glacier.storage.snapshot`): every collect resolves one version
   (the manifest, or a single object's ETag/generation), reads it, and retries once from the
