@@ -3,8 +3,9 @@
 Endpoints are converted by the parameter's annotation (``date``, ``datetime``, ``int``);
 ranges are inclusive. Steps: dates ``Nd`` (default ``1d``), datetimes ``N`` plus ``s``,
 ``m``, ``h`` or ``d`` (default ``1d``), integers ``N`` (default 1). Other ``-p`` values are
-passed to every run, converted the same way. Kept apart from ``glacier run -p`` so the lead
-can route it through the typed-parameter converter later.
+passed to every run. Values of annotated parameters are converted like ``glacier run -p``
+(:meth:`glacier.dag.params.PipelineParams.convert`); an unannotated range parameter reads its
+endpoints as dates when they look like dates, else as integers.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
-from glacier.errors import ConfigError
+from glacier.dag.params import PipelineParams
+from glacier.errors import ConfigError, PipelineParameterError
 from glacier.schedule.params import from_text, kind_of
 
 #: At most this many values in one range (a typo like 2026..20260 should not start 18k runs).
@@ -34,6 +36,7 @@ def parse_assignment(text: str) -> tuple[str, str]:
 def expand(fn: Callable[..., Any], assignments: Sequence[str]) -> tuple[str, list[dict[str, Any]]]:
     """(name of the range parameter, one parameter dict per value). Exactly one ``-p`` must
     be a range ``A..B``."""
+    params = PipelineParams(getattr(fn, "__name__", "pipeline"), fn)
     fixed: dict[str, Any] = {}
     ranged: tuple[str, list[Any]] | None = None
     for text in assignments:
@@ -44,9 +47,9 @@ def expand(fn: Callable[..., Any], assignments: Sequence[str]) -> tuple[str, lis
                 raise ConfigError(
                     f"-p {text!r}: only one parameter may be a range (already {ranged[0]!r})."
                 )
-            ranged = (name, _values(name, kind, value))
+            ranged = (name, _values(params, name, kind, value))
         else:
-            fixed[name] = _one(name, kind, value)
+            fixed[name] = _one(params, name, kind, value)
     if ranged is None:
         raise ConfigError(
             "backfill needs one range parameter: -p NAME=FIRST..LAST "
@@ -56,14 +59,16 @@ def expand(fn: Callable[..., Any], assignments: Sequence[str]) -> tuple[str, lis
     return name, [{**fixed, name: v} for v in values]
 
 
-def _one(name: str, kind: str, text: str) -> Any:
+def _one(params: PipelineParams, name: str, kind: str, text: str) -> Any:
     try:
-        return from_text(kind, text, name)  # type: ignore[arg-type]
-    except ValueError as exc:
+        if kind == "any" or name not in params.hints:  # unannotated: the guessed kind
+            return from_text(kind, text, name)  # type: ignore[arg-type]
+        return params.convert(name, text, text=True)
+    except (ValueError, PipelineParameterError) as exc:
         raise ConfigError(f"-p {name}={text}: {exc}") from None
 
 
-def _values(name: str, kind: str, text: str) -> list[Any]:
+def _values(params: PipelineParams, name: str, kind: str, text: str) -> list[Any]:
     span, _, step_text = text.partition("/")
     first_text, _, last_text = span.partition("..")
     if kind == "any":  # unannotated: dates if they look like dates, else integers
@@ -73,7 +78,7 @@ def _values(name: str, kind: str, text: str) -> list[Any]:
             f"-p {name}={text}: a range needs a date, datetime or int parameter; {name!r} is "
             f"{kind}. Annotate it (e.g. '{name}: date')."
         )
-    first, last = _one(name, kind, first_text), _one(name, kind, last_text)
+    first, last = _one(params, name, kind, first_text), _one(params, name, kind, last_text)
     if last < first:
         raise ConfigError(f"-p {name}={text}: the range ends before it starts.")
     step = _step(name, kind, step_text.strip(), text)

@@ -97,9 +97,13 @@ class PipelineParams:
                 f"-p {name}=VALUE on the command line, or {self.fn.__name__}.run({name}=...). "
                 f"Its parameters: {self.describe()}."
             )
-        return {name: self._convert(name, value, text) for name, value in values.items()}
+        return {name: self.convert(name, value, text=text) for name, value in values.items()}
 
-    def _convert(self, name: str, value: Any, text: bool) -> Any:
+    def convert(self, name: str, value: Any, *, text: bool = False) -> Any:
+        """One parameter's value checked and converted to its annotation (``text=True``:
+        ``value`` is command-line or stored text); :class:`PipelineParameterError` naming
+        the parameter otherwise. The one conversion rule of ``run``, ``backfill``,
+        ``--resume`` and serve."""
         hint = self.hints.get(name)
         if hint is None or hint is Any:
             return value

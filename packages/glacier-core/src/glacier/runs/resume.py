@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from glacier.dag.graph import Node, PipelineGraph
 from glacier.errors import ConfigError
 from glacier.runs.record import SKIPPED, SUCCEEDED, RunRecord, TaskRecord
-from glacier.schedule.params import from_text, kind_of
+from glacier.schedule.params import kind_of
 
 if TYPE_CHECKING:
     from glacier.dag.pipeline import Pipeline
@@ -27,19 +27,16 @@ _DONE = (SUCCEEDED, SKIPPED)
 
 
 def params_of(pipeline: Pipeline, record: RunRecord) -> dict[str, Any]:
-    """The earlier run's parameters as Python values again (by the annotations)."""
+    """The earlier run's parameters as Python values again (by the annotations, with the
+    same conversion as ``glacier run -p``)."""
     out: dict[str, Any] = {}
     for name, value in record.params.items():
-        kind = kind_of(pipeline.fn, name)
-        if kind == "bucket":
+        if kind_of(pipeline.fn, name) == "bucket":
             raise ConfigError(
                 f"Run {record.run_id}: parameter {name!r} was a bucket ({value}); resume "
                 "cannot rebuild it. Start a new run instead."
             )
-        if isinstance(value, str) and kind in ("date", "datetime", "int", "float", "bool"):
-            out[name] = from_text(kind, value, name)
-        else:
-            out[name] = value
+        out[name] = pipeline.params.convert(name, value, text=True)
     return out
 
 
