@@ -10,6 +10,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "sales_pipeline.py"
@@ -45,7 +46,8 @@ def test_example_output_equals_plain_polars(tmp_path: Path) -> None:
         .sort("category")
         .collect()
     )
-    assert pl.read_parquet(out).equals(expected)
+    # Float sums: the summation order (and so the last bits) depends on the thread schedule.
+    assert_frame_equal(pl.read_parquet(out), expected, check_exact=False)
     assert expected.height == 100
 
 
