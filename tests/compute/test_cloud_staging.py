@@ -19,19 +19,22 @@ import pytest
 from fake_databricks import TOKEN, FakeDatabricks, fake_databricks
 
 from glacier import Provider, pipeline, task
+from glacier.resources.executor import Executor
+from glacier.testing.executor_contract import ExecutorContract
 from tests.storage.storage_servers import Server, create_s3_bucket, start_moto
 
 KEY_ID = "testing"
 SECRET = "testing-secret"
 LAKE = "glacier-lake"
 STAGING = "glacier-staging"
+CONTRACT_STAGING = "glacier-contract-staging"
 ORDERS = pl.DataFrame({"id": [1, 2, 3], "amount": [10.0, 20.0, 30.0]})
 
 
 @pytest.fixture(scope="module")
 def moto() -> Iterator[Server]:
     with start_moto() as server:
-        for name in (LAKE, STAGING):
+        for name in (LAKE, STAGING, CONTRACT_STAGING):
             create_s3_bucket(server.endpoint, name)
         yield server
 
@@ -75,6 +78,26 @@ def aws(moto: Server) -> Provider:
             secret_access_key=SECRET,  # type: ignore[arg-type]
         )
     )
+
+
+class TestContractWithKeysOnlyInConfig(ExecutorContract):
+    """The executor contract on a provider whose S3 keys exist only in its config: this
+    process has no AWS variables and the workspace has its own, so the contract passes only
+    if it reads results through the executor's provider (as the runtime does)."""
+
+    timeout = 60.0
+
+    @pytest.fixture
+    def executor(self, moto: Server, workspace: FakeDatabricks) -> Executor:
+        from glacier.config import DatabricksConfig
+
+        config = DatabricksConfig(
+            host=workspace.url,
+            token=TOKEN,
+            staging_bucket=CONTRACT_STAGING,
+            instance_type="m5.xlarge",
+        )
+        return aws(moto).executor("dbx", config=config)
 
 
 def s3fs_client(moto: Server):  # type: ignore[no-untyped-def]
