@@ -209,7 +209,13 @@ class Runner:
         return RunResult(graph.name, runs, time.perf_counter() - t0)
 
     def _complete(
-        self, nid: str, ok: bool, value: Any, duration: float, ready: deque[str], remaining: dict
+        self,
+        nid: str,
+        ok: bool,
+        value: Any,
+        duration: float,
+        ready: deque[str],
+        remaining: dict[str, int],
     ) -> None:
         """Record a finished task; queue the children it was the last input of."""
         run = self.runs[nid]
