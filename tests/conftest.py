@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import ipaddress
+import socket
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -47,6 +51,100 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
     ):
         monkeypatch.delenv(var, raising=False)
     yield monkeypatch
+
+
+@pytest.fixture
+def register_plugin() -> Iterator[Callable[[object, str], None]]:
+    """``register_plugin(plugin, name)`` for one test: the plugin is unregistered after the
+    test (passed or not), so no test leaks a plugin into the next. Tests register plugins
+    only through this fixture."""
+    from glacier.plugins import manager
+
+    names: list[str] = []
+
+    def register(plugin: object, name: str) -> None:
+        manager.register_plugin(plugin, name)
+        names.append(name)
+
+    yield register
+    for name in reversed(names):
+        manager.unregister_plugin(name)
+
+
+# -- loopback only -------------------------------------------------------------------------
+# Every server a test talks to runs on this machine (moto, Azurite, the GCS emulator, fake
+# engines). A connection to any other address is a test that would reach the internet, or a
+# cloud SDK probing a metadata service: refused, and the test that made it fails, naming
+# the address. Covers sockets made through Python (the socket module, asyncio, urllib3,
+# aiohttp, grpc's Python side is C and is not covered, nor are Rust/C clients such as Polars'
+# object_store, nor child processes).
+_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
+_violations: list[str] = []
+_violations_before: dict[str, int] = {}
+_current_test = ["(no test: collection or session set-up)"]
+
+
+def _is_loopback(address: Any, family: int) -> bool:
+    if family == getattr(socket, "AF_UNIX", object()):
+        return True
+    if not isinstance(address, tuple) or not address:
+        return False
+    host = address[0]
+    if isinstance(host, bytes):
+        host = host.decode(errors="replace")
+    host = str(host).split("%", 1)[0]
+    if host.lower() in _LOOPBACK_NAMES:
+        return True
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_loopback
+
+
+class NonLoopbackConnectionError(ConnectionRefusedError):
+    """A test tried to connect to an address that is not this machine."""
+
+
+def _guarded(real: Callable[..., Any]) -> Callable[..., Any]:
+    def connect(self: socket.socket, address: Any) -> Any:
+        if not _is_loopback(address, self.family):
+            message = (
+                f"{_current_test[0]} connected to {address!r} ({threading.current_thread().name}"
+                " thread): tests reach only servers on 127.0.0.1/::1/localhost or unix sockets"
+            )
+            _violations.append(message)
+            raise NonLoopbackConnectionError(message)
+        return real(self, address)
+
+    connect.__wrapped__ = real  # type: ignore[attr-defined]
+    return connect
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Install the loopback-only guard for the whole session."""
+    if not hasattr(socket.socket.connect, "__wrapped__"):
+        socket.socket.connect = _guarded(socket.socket.connect)  # type: ignore[method-assign]
+        socket.socket.connect_ex = _guarded(socket.socket.connect_ex)  # type: ignore[method-assign]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Name the test that runs now (session fixtures it starts included)."""
+    _current_test[0] = item.nodeid
+    _violations_before[item.nodeid] = len(_violations)
+
+
+@pytest.fixture(autouse=True)
+def _loopback_only(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail the test (at its teardown) if it, or a thread it started, tried to connect to a
+    non-loopback address, even when a library swallowed the refusal."""
+    yield
+    seen = _violations[_violations_before.pop(request.node.nodeid, 0) :]
+    if seen:
+        pytest.fail("\n".join(dict.fromkeys(seen)), pytrace=False)
 
 
 # -- process exit --------------------------------------------------------------------------
