@@ -204,6 +204,7 @@ def test_driver_command_in_a_clean_venv_runs_the_pipeline_on_three_clouds(
         capture_output=True,
         text=True,
         check=True,
+        timeout=600,
     )
     names = {d["name"].lower() for d in json.loads(listed.stdout)}
     assert "glacier-app-orders-driver" in names

@@ -38,6 +38,19 @@ class StaticCredentials:
     secret_access_key: SecretStr = field(repr=False)
     session_token: SecretStr | None = field(default=None, repr=False)
 
+    def options(
+        self,
+        key: str = "aws_access_key_id",
+        secret: str = "aws_secret_access_key",
+        token: str = "aws_session_token",
+    ) -> dict[str, str]:
+        """The pair (and token) as keyword arguments under the client's names (boto3's and
+        Polars' by default)."""
+        out = {key: self.access_key_id, secret: self.secret_access_key.get_secret_value()}
+        if self.session_token is not None:
+            out[token] = self.session_token.get_secret_value()
+        return out
+
 
 def resolve_credentials(
     config: AwsConfig, environ: Mapping[str, str] | None = None
@@ -91,10 +104,7 @@ def boto3_session(config: AwsConfig) -> Any:
     kwargs: dict[str, Any] = {"region_name": config.region}
     creds = resolve_credentials(config)
     if creds is not None:
-        kwargs["aws_access_key_id"] = creds.access_key_id
-        kwargs["aws_secret_access_key"] = creds.secret_access_key.get_secret_value()
-        if creds.session_token is not None:
-            kwargs["aws_session_token"] = creds.session_token.get_secret_value()
+        kwargs.update(creds.options())
     elif config.profile:
         kwargs["profile_name"] = config.profile
     return boto3.Session(**kwargs)
@@ -121,10 +131,7 @@ def s3fs_options(config: AwsConfig, creds: StaticCredentials | None) -> dict[str
         "use_listings_cache": False,
     }
     if creds is not None:
-        options["key"] = creds.access_key_id
-        options["secret"] = creds.secret_access_key.get_secret_value()
-        if creds.session_token is not None:
-            options["token"] = creds.session_token.get_secret_value()
+        options.update(creds.options("key", "secret", "token"))
     elif config.profile:
         options["profile"] = config.profile
     return options
@@ -144,10 +151,7 @@ def polars_options(config: AwsConfig, creds: StaticCredentials | None) -> dict[s
             storage["aws_allow_http"] = "true"
     options: dict[str, Any] = {"storage_options": storage}
     if creds is not None:
-        storage["aws_access_key_id"] = creds.access_key_id
-        storage["aws_secret_access_key"] = creds.secret_access_key.get_secret_value()
-        if creds.session_token is not None:
-            storage["aws_session_token"] = creds.session_token.get_secret_value()
+        storage.update(creds.options())
         options["credential_provider"] = None
     elif config.profile:
         options["credential_provider"] = pl.CredentialProviderAWS(
