@@ -53,24 +53,6 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
     yield monkeypatch
 
 
-@pytest.fixture
-def register_plugin() -> Iterator[Callable[[object, str], None]]:
-    """``register_plugin(plugin, name)`` for one test: the plugin is unregistered after the
-    test (passed or not), so no test leaks a plugin into the next. Tests register plugins
-    only through this fixture."""
-    from glacier.plugins import manager
-
-    names: list[str] = []
-
-    def register(plugin: object, name: str) -> None:
-        manager.register_plugin(plugin, name)
-        names.append(name)
-
-    yield register
-    for name in reversed(names):
-        manager.unregister_plugin(name)
-
-
 # -- loopback only -------------------------------------------------------------------------
 # Every server a test talks to runs on this machine (moto, Azurite, the GCS emulator, fake
 # engines). A connection to any other address is a test that would reach the internet, or a
