@@ -19,6 +19,22 @@ DEADLINE = 60.0
 INTERVAL = Backoff(0.02, factor=1.5, cap=0.5)
 
 
+class FakeClock:
+    """A :class:`glacier.backoff.Clock` that moves only when slept on, and records every
+    sleep: loops under test run at once and their waits are asserted, not measured."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
 def wait_until(
     check: Callable[[], T], what: str, timeout: float = DEADLINE, every: float | None = None
 ) -> T:

@@ -9,21 +9,7 @@ import pytest
 
 from glacier.backoff import Backoff, poll, retry
 from glacier.errors import PollTimeoutError
-
-
-class FakeClock:
-    """A clock that only moves when slept on; records every sleep."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
+from tests.polling import FakeClock
 
 
 def test_delays_grow_by_factor_up_to_the_cap() -> None:

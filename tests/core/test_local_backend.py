@@ -16,8 +16,13 @@ import pytest
 
 from glacier import Provider, pipeline, task
 from glacier.adapters import JobStatus
-from glacier.errors import FunctionInvocationError, ObjectNotFoundError, PipelineFailedError
-from tests.polling import wait_until
+from glacier.errors import (
+    FunctionInvocationError,
+    JobError,
+    ObjectNotFoundError,
+    PipelineFailedError,
+)
+from tests.polling import FakeClock, wait_until
 
 FRAME = pl.DataFrame({"id": [1, 2, 3, 4], "cat": ["a", "b", "a", "b"], "x": [0.5, 1.5, 2.5, 3.5]})
 
@@ -161,6 +166,32 @@ def test_local_executor_submit_status_cancel(local_provider: Provider) -> None:
     wait(ex, job2, 30, until={JobStatus.RUNNING})
     ex.cancel_job(job2)
     assert wait(ex, job2, 30) is JobStatus.CANCELLED
+
+
+def test_a_job_past_its_wait_limit_is_cancelled_and_fails(local_provider: Provider) -> None:
+    """Job status polls have a deadline (the task's timeout plus a grace period): on an
+    injected clock the deadline passes at once, the job is cancelled, the task fails."""
+    from glacier.dag.remote import ActiveJobs, run_on_executor
+    from glacier.testing.executor_contract import wait
+
+    ex = local_provider.executor("workers")
+    clock = FakeClock()
+    jobs: list[str] = []
+    with pytest.raises(JobError, match="did not finish within 301s; it was cancelled"):
+        run_on_executor(
+            "sleepy",
+            sleepy,
+            (60,),
+            {},
+            ex,
+            ActiveJobs(),
+            lambda status: None,
+            lambda job_id, url: jobs.append(job_id),
+            timeout=1,
+            clock=clock,
+        )
+    assert clock.now >= 301 and max(clock.sleeps) <= 5.0  # backed off, capped at 5 s
+    assert wait(ex, jobs[0], 30) is JobStatus.CANCELLED
 
 
 def test_task_on_executor_runs_in_another_process(local_provider: Provider) -> None:

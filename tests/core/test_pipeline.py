@@ -11,6 +11,7 @@ import pytest
 from glacier import Provider, TaskStatus, pipeline, task
 from glacier.dag.progress import Progress
 from glacier.errors import PipelineDefinitionError, PipelineFailedError, TaskTimeoutError
+from tests.polling import FakeClock
 
 
 def test_design_example_runs_and_lazyframes_stay_lazy(local_provider: Provider) -> None:
@@ -73,16 +74,6 @@ def test_independent_tasks_run_concurrently() -> None:
 def test_retries_with_backoff_then_succeed() -> None:
     from glacier.dag.runtime import Runner
 
-    class Clock:
-        def __init__(self) -> None:
-            self.sleeps: list[float] = []
-
-        def monotonic(self) -> float:
-            return sum(self.sleeps)
-
-        def sleep(self, seconds: float) -> None:
-            self.sleeps.append(seconds)
-
     class Retries(Progress):
         def __init__(self) -> None:
             self.seen: list[tuple[str, int, str, float]] = []
@@ -103,7 +94,7 @@ def test_retries_with_backoff_then_succeed() -> None:
     def p():
         flaky()
 
-    clock, progress = Clock(), Retries()
+    clock, progress = FakeClock(), Retries()
     result = Runner(p.build(), progress=progress, clock=clock).run()
     assert result.output("flaky") == "ok"
     assert result["flaky"].attempts == 3 and calls == [1, 2, 3]

@@ -26,8 +26,8 @@ if TYPE_CHECKING:
 
 #: Job status polls: every 50 ms at first, 1.5 times longer each time, at most every 5 s.
 STATUS_BACKOFF = Backoff(0.05, factor=1.5, cap=5.0)
-#: How long a job is awaited when its task has no ``timeout`` (a week: longer than the
-#: engines let one run live by default).
+#: How long a job is awaited when its task has no ``timeout``: a week. A task whose job may
+#: run longer says so with ``@task(timeout=...)``.
 DEFAULT_JOB_WAIT = 7 * 24 * 3600.0
 #: How long past its task's ``timeout`` a job is still polled, so the cancellation the
 #: scheduler sends at the timeout can land and be seen.
