@@ -8,10 +8,12 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+
+from glacier.errors import PollTimeoutError
+from tests.polling import wait_until
 
 
 def free_port() -> int:
@@ -91,15 +93,20 @@ def standalone_cluster(workdir: Path, *, cores: int = 1, memory: str = "1g") -> 
                     env=env,
                 )
             )
-        deadline = time.monotonic() + 90
-        while _alive_workers(webui) < 1:
-            if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
-                logs = "\n".join(
-                    (workdir / n).read_text(errors="replace")[-3000:]
-                    for n in ("master.log", "worker.log")
-                )
-                raise RuntimeError(f"Spark cluster did not start:\n{logs}")
-            time.sleep(0.5)
+
+        def up() -> bool:
+            if any(p.poll() is not None for p in procs):
+                raise RuntimeError("a Spark process exited")
+            return _alive_workers(webui) >= 1
+
+        try:
+            wait_until(up, "a live Spark worker", timeout=90)
+        except (RuntimeError, PollTimeoutError) as exc:
+            logs = "\n".join(
+                (workdir / n).read_text(errors="replace")[-3000:]
+                for n in ("master.log", "worker.log")
+            )
+            raise RuntimeError(f"Spark cluster did not start ({exc}):\n{logs}") from exc
         yield master
     finally:
         for proc in reversed(procs):

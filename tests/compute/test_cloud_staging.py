@@ -19,19 +19,22 @@ import pytest
 from fake_databricks import TOKEN, FakeDatabricks, fake_databricks
 
 from glacier import Provider, pipeline, task
+from glacier.resources.executor import Executor
+from glacier.testing.executor_contract import ExecutorContract
 from tests.storage.storage_servers import Server, create_s3_bucket, start_moto
 
 KEY_ID = "testing"
 SECRET = "testing-secret"
 LAKE = "glacier-lake"
 STAGING = "glacier-staging"
+CONTRACT_STAGING = "glacier-contract-staging"
 ORDERS = pl.DataFrame({"id": [1, 2, 3], "amount": [10.0, 20.0, 30.0]})
 
 
 @pytest.fixture(scope="module")
 def moto() -> Iterator[Server]:
     with start_moto() as server:
-        for name in (LAKE, STAGING):
+        for name in (LAKE, STAGING, CONTRACT_STAGING):
             create_s3_bucket(server.endpoint, name)
         yield server
 
@@ -75,6 +78,26 @@ def aws(moto: Server) -> Provider:
             secret_access_key=SECRET,  # type: ignore[arg-type]
         )
     )
+
+
+class TestContractWithKeysOnlyInConfig(ExecutorContract):
+    """The executor contract on a provider whose S3 keys exist only in its config: this
+    process has no AWS variables and the workspace has its own, so the contract passes only
+    if it reads results through the executor's provider (as the runtime does)."""
+
+    timeout = 60.0
+
+    @pytest.fixture
+    def executor(self, moto: Server, workspace: FakeDatabricks) -> Executor:
+        from glacier.config import DatabricksConfig
+
+        config = DatabricksConfig(
+            host=workspace.url,
+            token=TOKEN,
+            staging_bucket=CONTRACT_STAGING,
+            instance_type="m5.xlarge",
+        )
+        return aws(moto).executor("dbx", config=config)
 
 
 def s3fs_client(moto: Server):  # type: ignore[no-untyped-def]
@@ -161,20 +184,15 @@ def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 @pytest.fixture
 def azure_workspace(azurite: Server, monkeypatch: pytest.MonkeyPatch, tmp_path):  # type: ignore[no-untyped-def]
-    """This process has no Azure variables; the cluster's environment has the account key."""
+    """This process has no Azure variables; the cluster's environment has the connection
+    string, under its documented name only (docs/clouds/azure.md, "Credentials")."""
     import os
-
-    from tests.storage.storage_servers import AZURITE_ACCOUNT, AZURITE_KEY
 
     for var in list(os.environ):
         if var.startswith(("AZURE_", "DATABRICKS_")):
             monkeypatch.delenv(var)
     monkeypatch.setenv("DATABRICKS_CONFIG_FILE", str(tmp_path / "missing.cfg"))
-    env = {
-        "AZURE_STORAGE_CONNECTION_STRING": azurite.env["AZURE_STORAGE_CONNECTION_STRING"],
-        "AZURE_STORAGE_ACCOUNT_NAME": AZURITE_ACCOUNT,
-        "AZURE_STORAGE_ACCOUNT_KEY": AZURITE_KEY,
-    }
+    env = {"AZURE_STORAGE_CONNECTION_STRING": azurite.env["AZURE_STORAGE_CONNECTION_STRING"]}
     with fake_databricks(env=env) as fake:
         yield fake
 
@@ -223,3 +241,41 @@ def test_pipeline_stages_on_azure_blob(azurite: Server, azure_workspace: FakeDat
     for path in found:
         if path.endswith("job.json"):
             assert AZURITE_KEY not in fs.cat(path).decode()
+
+
+def test_a_connection_string_config_reaches_its_account_in_the_worker(
+    azurite: Server, azure_workspace: FakeDatabricks
+) -> None:
+    """The provider's config is a connection string only. The job spec carries the account
+    and endpoint it names (never the key); the worker takes the key from its environment
+    (AZURE_STORAGE_CONNECTION_STRING), reads the input and writes the result."""
+    from pydantic import SecretStr
+
+    from glacier.config import AzureConfig, DatabricksConfig
+    from tests.storage.storage_servers import AZURITE_ACCOUNT, AZURITE_KEY
+
+    conn = azurite.env["AZURE_STORAGE_CONNECTION_STRING"]
+    provider = Provider(AzureConfig(connection_string=SecretStr(conn)))
+    orders = provider.bucket(LAKE, path="raw/orders-conn.parquet")
+    orders.write(ORDERS)
+    dbx = provider.executor(
+        "dbx",
+        config=DatabricksConfig(host=azure_workspace.url, token=TOKEN, staging_bucket=STAGING),
+    )
+    count = task(compute_tasks.count_rows, executor=dbx)
+
+    @pipeline
+    def conn_only() -> None:
+        count(orders)
+
+    result = conn_only.run()
+
+    assert result["count_rows"].output == {"rows": ORDERS.height}
+    fs = provider.bucket(STAGING, path="_glacier/jobs/")._get_adapter().fs  # type: ignore[attr-defined]
+    specs = [
+        fs.cat(p).decode() for p in fs.find(f"{STAGING}/_glacier/jobs/") if p.endswith("job.json")
+    ]
+    (text,) = [spec for spec in specs if "orders-conn.parquet" in spec]
+    assert f'"storage_account":"{AZURITE_ACCOUNT}"' in text.replace(" ", "")
+    assert azurite.endpoint in text
+    assert AZURITE_KEY not in text and "AccountKey" not in text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -11,23 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli_runner import run_glacier
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _glacier(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "AZURE_", "GCP_"))}
-    base.pop("GOOGLE_CLOUD_PROJECT", None)
-    return subprocess.run(
-        [sys.executable, "-m", "glacier", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env={**base, **(env or {})},
-        check=False,
-        timeout=300,
-    )
 
 
 def _write(path: Path, code: str) -> Path:
@@ -76,7 +61,7 @@ def _events(cwd: Path) -> list[str]:
 
 def test_module_level_run_is_skipped_by_glacier_run(tmp_path: Path) -> None:
     script = _write(tmp_path / "flow.py", UNGUARDED)
-    proc = _glacier("run", str(script), cwd=tmp_path)
+    proc = run_glacier("run", str(script), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     # The file loaded once, the pipeline ran once (by glacier run), the rest was skipped.
     assert _events(tmp_path) == ["load", "make", "save"]
@@ -88,7 +73,7 @@ def test_module_level_run_is_skipped_by_glacier_run(tmp_path: Path) -> None:
 def test_graph_and_compile_do_not_run_the_pipeline(tmp_path: Path, command: str) -> None:
     script = _write(tmp_path / "flow.py", UNGUARDED)
     extra = ["--check"] if command == "compile" else []
-    proc = _glacier(command, str(script), *extra, cwd=tmp_path)
+    proc = run_glacier(command, str(script), *extra, cwd=tmp_path)
     assert _events(tmp_path) == ["load"]
     assert not (tmp_path / "data").exists()  # nothing written
     assert "runs pipeline 'flow' at module level" in proc.stderr
@@ -139,7 +124,7 @@ def test_executor_worker_does_not_rerun_an_unguarded_script(tmp_path: Path, how:
             [sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=300
         )
     else:
-        proc = _glacier("run", str(script), cwd=tmp_path)
+        proc = run_glacier("run", str(script), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert _events(tmp_path) == ["double", "report=42"]
 
@@ -199,7 +184,7 @@ PARAMS = """
 
 def test_run_converts_parameters_to_their_annotations(tmp_path: Path) -> None:
     script = _write(tmp_path / "daily.py", PARAMS)
-    proc = _glacier(
+    proc = run_glacier(
         "run", str(script), "-q", "-p", "day=2026-11-01", "-p", "n=7", "-p", "mode=delta",
         "--param", "dry=yes", cwd=tmp_path,
     )  # fmt: skip
@@ -234,7 +219,7 @@ def test_run_converts_parameters_to_their_annotations(tmp_path: Path) -> None:
 def test_parameter_errors_name_the_parameter(tmp_path: Path, args: list[str], message: str) -> None:
     script = _write(tmp_path / "daily.py", PARAMS)
     for command in ("run", "graph"):
-        proc = _glacier(command, str(script), *args, cwd=tmp_path)
+        proc = run_glacier(command, str(script), *args, cwd=tmp_path)
         assert proc.returncode == 2
         assert message in proc.stderr, proc.stderr
         assert "Traceback" not in proc.stderr
@@ -242,7 +227,7 @@ def test_parameter_errors_name_the_parameter(tmp_path: Path, args: list[str], me
 
 def test_graph_takes_parameters(tmp_path: Path) -> None:
     script = _write(tmp_path / "daily.py", PARAMS)
-    proc = _glacier("graph", str(script), "-p", "day=2026-11-01", cwd=tmp_path)
+    proc = run_glacier("graph", str(script), "-p", "day=2026-11-01", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert '["show"]' in proc.stdout
 
@@ -260,7 +245,7 @@ def test_every_subcommand_has_a_description_and_examples(command: str) -> None:
 
 
 def test_help_of_run_lists_parameters_and_examples(tmp_path: Path) -> None:
-    proc = _glacier("run", "--help", cwd=tmp_path)
+    proc = run_glacier("run", "--help", cwd=tmp_path)
     assert proc.returncode == 0
     assert "-p NAME=VALUE, --param NAME=VALUE" in proc.stdout
     assert "glacier run pipelines.py:daily -p day=2026-11-01" in proc.stdout
@@ -269,7 +254,7 @@ def test_help_of_run_lists_parameters_and_examples(tmp_path: Path) -> None:
 @pytest.mark.parametrize("value", ["0", "-2", "many"])
 def test_max_workers_must_be_positive(tmp_path: Path, value: str) -> None:
     script = _write(tmp_path / "daily.py", PARAMS)
-    proc = _glacier("run", str(script), "--max-workers", value, cwd=tmp_path)
+    proc = run_glacier("run", str(script), "--max-workers", value, cwd=tmp_path)
     assert proc.returncode == 2
     assert "argument --max-workers:" in proc.stderr
 
@@ -309,17 +294,17 @@ def test_migrate_help_works_without_libcst(
 def test_directory_and_missing_file_get_clear_messages(tmp_path: Path) -> None:
     (tmp_path / "pipes").mkdir()
     (tmp_path / "pipes" / "sales.py").write_text("")
-    proc = _glacier("run", "pipes", cwd=tmp_path)
+    proc = run_glacier("run", "pipes", cwd=tmp_path)
     assert proc.returncode == 2
     assert "glacier run: error: pipes is a directory; give the pipeline's file." in proc.stderr
     assert "Python files there: sales.py" in proc.stderr
-    proc = _glacier("graph", "nope.py", cwd=tmp_path)
+    proc = run_glacier("graph", "nope.py", cwd=tmp_path)
     assert proc.returncode == 2 and "No such file: nope.py" in proc.stderr
 
 
 def test_syntax_error_names_file_and_line(tmp_path: Path) -> None:
     _write(tmp_path / "broken.py", "from glacier import task\n\n@task\ndef f(:\n    pass\n")
-    proc = _glacier("run", "broken.py", cwd=tmp_path)
+    proc = run_glacier("run", "broken.py", cwd=tmp_path)
     assert proc.returncode == 2
     assert "glacier run: error: broken.py:4: syntax error:" in proc.stderr
     assert "def f(:" in proc.stderr
@@ -328,7 +313,7 @@ def test_syntax_error_names_file_and_line(tmp_path: Path) -> None:
 
 def test_error_while_loading_names_the_line(tmp_path: Path) -> None:
     _write(tmp_path / "bad.py", "import polars\n\nx = undefined_name + 1\n")
-    proc = _glacier("compile", "bad.py", "--check", cwd=tmp_path)
+    proc = run_glacier("compile", "bad.py", "--check", cwd=tmp_path)
     assert proc.returncode == 2
     assert "Loading bad.py failed at bad.py:3: NameError: name 'undefined_name'" in proc.stderr
 
@@ -361,7 +346,7 @@ def test_failed_task_shows_the_line_in_user_code(tmp_path: Path) -> None:
             save(bad_plan())
         """,
     )
-    proc = _glacier("run", "fails.py", "-q", cwd=tmp_path)
+    proc = run_glacier("run", "fails.py", "-q", cwd=tmp_path)
     assert proc.returncode == 1
     # the innermost frame in user code: the helper, with its line
     assert (
@@ -382,7 +367,7 @@ def test_failed_task_shows_the_line_in_user_code(tmp_path: Path) -> None:
 def test_compile_check_counts_pulumi_resources_like_the_program_registers(tmp_path: Path) -> None:
     pytest.importorskip("pulumi_aws")
     example = ROOT / "examples" / "escape_hatches" / "aws_pipeline.py"
-    proc = _glacier("compile", str(example), "--check", cwd=tmp_path)
+    proc = run_glacier("compile", str(example), "--check", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     found = re.search(
         r"pipeline 'compliance' compiles to (\d+) Pulumi resources \(2 buckets, 1 executor\); nothing written",
@@ -390,7 +375,7 @@ def test_compile_check_counts_pulumi_resources_like_the_program_registers(tmp_pa
     )
     assert found, proc.stdout
     assert not (tmp_path / "infra").exists()
-    proc = _glacier("compile", str(example), "--out", "infra", cwd=tmp_path)
+    proc = run_glacier("compile", str(example), "--out", "infra", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     # Run the exported program under Pulumi's mocks in a fresh interpreter (Pulumi's runtime
     # keeps per-process state) and count what it registers.

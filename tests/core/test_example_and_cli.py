@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -10,28 +9,16 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
+
+from tests.cli_runner import run_glacier
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "sales_pipeline.py"
 
 
-def _glacier(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "AZURE_", "GCP_"))}
-    base.pop("GOOGLE_CLOUD_PROJECT", None)
-    return subprocess.run(
-        [sys.executable, "-m", "glacier", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env={**base, **(env or {})},
-        check=False,
-    )
-
-
 def test_example_output_equals_plain_polars(tmp_path: Path) -> None:
-    proc = _glacier("run", str(EXAMPLE), cwd=tmp_path)
+    proc = run_glacier("run", str(EXAMPLE), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "pipeline 'sales' succeeded" in proc.stdout
     assert re.search(r"^save +succeeded +[\d.]+s +100 ", proc.stdout, re.M)  # rows written
@@ -45,15 +32,16 @@ def test_example_output_equals_plain_polars(tmp_path: Path) -> None:
         .sort("category")
         .collect()
     )
-    assert pl.read_parquet(out).equals(expected)
+    # Float sums: the summation order (and so the last bits) depends on the thread schedule.
+    assert_frame_equal(pl.read_parquet(out), expected, check_exact=False)
     assert expected.height == 100
 
 
 def test_example_loads_without_side_effects_and_compiles_on_aws(tmp_path: Path) -> None:
     """graph and compile load the example without writing its sample data."""
-    proc = _glacier("graph", str(EXAMPLE), cwd=tmp_path)
+    proc = run_glacier("graph", str(EXAMPLE), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    proc = _glacier(
+    proc = run_glacier(
         "compile", str(EXAMPLE), "--check", cwd=tmp_path, env={"AWS_REGION": "eu-west-1"}
     )
     assert proc.returncode == 0, proc.stderr
@@ -70,7 +58,7 @@ def test_run_reports_failure_with_exit_code(tmp_path: Path) -> None:
         "@task\ndef after(x):\n    return x\n"
         "@pipeline(name='bad')\ndef bad():\n    after(boom())\n"
     )
-    proc = _glacier("run", str(script), cwd=tmp_path)
+    proc = run_glacier("run", str(script), cwd=tmp_path)
     assert proc.returncode == 1
     assert re.search(r"^boom +failed", proc.stdout, re.M)
     assert re.search(r"^after +not_run", proc.stdout, re.M)
@@ -85,25 +73,25 @@ def test_run_reports_definition_errors_cleanly(tmp_path: Path) -> None:
         "@task(depends_on=[load])\ndef clean():\n    return 2\n"
         "@pipeline(name='p')\ndef p():\n    clean()\n"
     )
-    proc = _glacier("run", f"{script}:p", cwd=tmp_path)
+    proc = run_glacier("run", f"{script}:p", cwd=tmp_path)
     assert proc.returncode == 2
     assert "glacier run: error: Task 'clean' depends_on 'load'" in proc.stderr
     assert "Traceback" not in proc.stderr
 
 
 def test_graph_command(tmp_path: Path) -> None:
-    proc = _glacier("graph", str(EXAMPLE), cwd=tmp_path)
+    proc = run_glacier("graph", str(EXAMPLE), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("flowchart TD")
     assert "t3 --> t4" in proc.stdout  # aggregate -> save
     assert "t0 -.-> t1" in proc.stdout  # sample_input before load (depends_on only)
     assert "b0 --> t1" in proc.stdout and "t4 --> b1" in proc.stdout  # load reads, save writes
-    dot = _glacier("graph", str(EXAMPLE), "--format", "dot", cwd=tmp_path)
+    dot = run_glacier("graph", str(EXAMPLE), "--format", "dot", cwd=tmp_path)
     assert '"aggregate" -> "save";' in dot.stdout
 
 
 def test_missing_pipeline_name_lists_choices(tmp_path: Path) -> None:
-    proc = _glacier("graph", f"{EXAMPLE}:nope", cwd=tmp_path)
+    proc = run_glacier("graph", f"{EXAMPLE}:nope", cwd=tmp_path)
     assert proc.returncode == 2
     assert "has no pipeline named 'nope'; pipelines: sales" in proc.stderr
 
@@ -125,12 +113,13 @@ def test_core_wheel_alone_runs_a_local_pipeline(tmp_path: Path) -> None:
             str(ROOT / "packages" / "glacier-core"),
         ],
         check=True,
+        timeout=600,
     )
     wheel = next(dist.glob("glacier_core-*.whl"))
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=600)
     py = venv / "bin" / "python"
-    subprocess.run([str(py), "-m", "pip", "install", "-q", str(wheel)], check=True)
+    subprocess.run([str(py), "-m", "pip", "install", "-q", str(wheel)], check=True, timeout=600)
     script = tmp_path / "p.py"
     script.write_text(
         "import sys, polars as pl\n"
@@ -147,12 +136,16 @@ def test_core_wheel_alone_runs_a_local_pipeline(tmp_path: Path) -> None:
         "bad = [m for m in ('boto3', 'pulumi', 's3fs', 'glacier_aws') if m in sys.modules]\n"
         "print('ok', bad)\n"
     )
-    out = subprocess.run([str(py), str(script)], cwd=tmp_path, capture_output=True, text=True)
+    out = subprocess.run(
+        [str(py), str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=600
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok []"
     freeze = subprocess.run(
-        [str(py), "-m", "pip", "freeze"], capture_output=True, text=True, check=True
+        [str(py), "-m", "pip", "freeze"], capture_output=True, text=True, check=True, timeout=600
     ).stdout.lower()
     assert "boto3" not in freeze and "pulumi" not in freeze and "fsspec" not in freeze
-    cli = subprocess.run([str(venv / "bin" / "glacier"), "plugins"], capture_output=True, text=True)
+    cli = subprocess.run(
+        [str(venv / "bin" / "glacier"), "plugins"], capture_output=True, text=True, timeout=600
+    )
     assert cli.returncode == 0 and "local  (glacier-core" in cli.stdout

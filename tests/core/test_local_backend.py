@@ -16,7 +16,13 @@ import pytest
 
 from glacier import Provider, pipeline, task
 from glacier.adapters import JobStatus
-from glacier.errors import FunctionInvocationError, ObjectNotFoundError, PipelineFailedError
+from glacier.errors import (
+    FunctionInvocationError,
+    JobError,
+    ObjectNotFoundError,
+    PipelineFailedError,
+)
+from tests.polling import FakeClock, wait_until
 
 FRAME = pl.DataFrame({"id": [1, 2, 3, 4], "cat": ["a", "b", "a", "b"], "x": [0.5, 1.5, 2.5, 3.5]})
 
@@ -88,13 +94,10 @@ def test_killed_writer_leaves_previous_object(tmp_path: Path) -> None:
     proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None and proc.stdout.readline().strip() == "writing"
     folder = base / "lake"
-    deadline = time.time() + 20
-    while not list(folder.glob(".big.parquet.*.tmp")) and time.time() < deadline:
-        time.sleep(0.02)
-    assert list(folder.glob(".big.parquet.*.tmp")), "writer never started writing"
-    time.sleep(0.3)
+    wait_until(lambda: list(folder.glob(".big.parquet.*.tmp")), "the writer's temp file")
+    time.sleep(0.3)  # let it write a little more
     os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    proc.wait(timeout=60)
     assert proc.returncode == -signal.SIGKILL
     assert bucket.read().equals(FRAME)
     assert bucket.list() == [bucket.get_uri()]  # the stale temp file is invisible
@@ -143,6 +146,7 @@ def test_local_executor_submit_status_cancel(local_provider: Provider) -> None:
     from glacier.jobs.refs import ref_of
     from glacier.jobs.spec import JobInput, JobSpec
     from glacier.jobs.staging import staging_ref
+    from glacier.testing.executor_contract import wait
 
     ex = local_provider.executor("workers")
     adapter = ex._get_adapter()
@@ -155,20 +159,40 @@ def test_local_executor_submit_status_cancel(local_provider: Provider) -> None:
         result=staging,
     )
     job = ex.submit_job(spec.model_dump(mode="json"))
-    deadline = time.time() + 30
-    while not ex.get_job_status(job).finished and time.time() < deadline:
-        time.sleep(0.05)
-    assert ex.get_job_status(job) is JobStatus.SUCCEEDED
+    assert wait(ex, job, 30) is JobStatus.SUCCEEDED
     assert _fetch_result(staging) == "woke"
 
     long = spec.model_copy(update={"args": [JobInput(kind="literal", value=60)]})
     job2 = ex.submit_job(long.model_dump(mode="json"))
-    while ex.get_job_status(job2) is JobStatus.PENDING:
-        time.sleep(0.02)
+    wait(ex, job2, 30, until={JobStatus.RUNNING})
     ex.cancel_job(job2)
-    while not ex.get_job_status(job2).finished:
-        time.sleep(0.02)
-    assert ex.get_job_status(job2) is JobStatus.CANCELLED
+    assert wait(ex, job2, 30) is JobStatus.CANCELLED
+
+
+def test_a_job_past_its_wait_limit_is_cancelled_and_fails(local_provider: Provider) -> None:
+    """Job status polls have a deadline (the task's timeout plus a grace period): on an
+    injected clock the deadline passes at once, the job is cancelled, the task fails."""
+    from glacier.dag.remote import ActiveJobs, run_on_executor
+    from glacier.testing.executor_contract import wait
+
+    ex = local_provider.executor("workers")
+    clock = FakeClock()
+    jobs: list[str] = []
+    with pytest.raises(JobError, match="did not finish within 301s; it was cancelled"):
+        run_on_executor(
+            "sleepy",
+            sleepy,
+            (60,),
+            {},
+            ex,
+            ActiveJobs(),
+            lambda status: None,
+            lambda job_id, url: jobs.append(job_id),
+            timeout=1,
+            clock=clock,
+        )
+    assert clock.now >= 301 and max(clock.sleeps) <= 5.0  # backed off, capped at 5 s
+    assert wait(ex, jobs[0], 30) is JobStatus.CANCELLED
 
 
 def test_task_on_executor_runs_in_another_process(local_provider: Provider) -> None:

@@ -37,6 +37,7 @@ def test_wheel_builds(tmp_path: Path, dist: str, module: str, entry: str | None)
             str(ROOT / "packages" / dist),
         ],
         check=True,
+        timeout=600,
     )
     wheel = next(tmp_path.glob(f"{dist.replace('-', '_')}-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()

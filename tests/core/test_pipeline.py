@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import threading
 import time
 
@@ -10,7 +9,9 @@ import polars as pl
 import pytest
 
 from glacier import Provider, TaskStatus, pipeline, task
+from glacier.dag.progress import Progress
 from glacier.errors import PipelineDefinitionError, PipelineFailedError, TaskTimeoutError
+from tests.polling import FakeClock
 
 
 def test_design_example_runs_and_lazyframes_stay_lazy(local_provider: Provider) -> None:
@@ -54,8 +55,7 @@ def test_independent_tasks_run_concurrently() -> None:
 
     @task
     def wait_io(i: int) -> int:
-        barrier.wait()  # deadlocks (and times out) unless all four run at once
-        time.sleep(0.2)
+        barrier.wait()  # breaks after its timeout unless all four run at once
         return i
 
     @task
@@ -66,32 +66,43 @@ def test_independent_tasks_run_concurrently() -> None:
     def fan():
         total(*[wait_io(i) for i in range(4)])
 
-    t0 = time.perf_counter()
     result = fan.run()
     assert result.output("total") == 6
-    assert time.perf_counter() - t0 < 0.75
     assert {f"wait_io#{i}" for i in range(2, 5)} <= set(result.tasks)
 
 
 def test_retries_with_backoff_then_succeed() -> None:
-    calls: list[float] = []
+    from glacier.dag.runtime import Runner
 
-    @task(retries=2, retry_delay=0.05)
+    class Retries(Progress):
+        def __init__(self) -> None:
+            self.seen: list[tuple[str, int, str, float]] = []
+
+        def on_retry(self, node_id: str, attempt: int, error: BaseException, delay: float) -> None:
+            self.seen.append((node_id, attempt, str(error), delay))
+
+    calls: list[int] = []
+
+    @task(retries=3, retry_delay=0.05)
     def flaky() -> str:
-        calls.append(time.perf_counter())
+        calls.append(len(calls) + 1)
         if len(calls) < 3:
-            raise ConnectionError("transient")
+            raise ConnectionError(f"transient {len(calls)}")
         return "ok"
 
     @pipeline
     def p():
         flaky()
 
-    result = p.run()
+    clock, progress = FakeClock(), Retries()
+    result = Runner(p.build(), progress=progress, clock=clock).run()
     assert result.output("flaky") == "ok"
-    assert result["flaky"].attempts == 3
-    gaps = [b - a for a, b in itertools.pairwise(calls)]
-    assert gaps[0] >= 0.05 and gaps[1] >= 0.1  # exponential backoff
+    assert result["flaky"].attempts == 3 and calls == [1, 2, 3]
+    assert clock.sleeps == [0.05, 0.1]  # exponential backoff, on the injected clock
+    assert progress.seen == [
+        ("flaky", 1, "transient 1", 0.05),
+        ("flaky", 2, "transient 2", 0.1),
+    ]
 
 
 def test_failure_marks_downstream_not_run_and_names_task() -> None:
@@ -132,9 +143,12 @@ def test_failure_marks_downstream_not_run_and_names_task() -> None:
 
 
 def test_timeout_stops_waiting() -> None:
+    release, finished = threading.Event(), threading.Event()
+
     @task(timeout=0.2)
     def slow() -> None:
-        time.sleep(2)
+        release.wait(60)  # held until the run has returned (a deadline, in case it never does)
+        finished.set()
 
     @task
     def later(x: None) -> None:
@@ -144,9 +158,11 @@ def test_timeout_stops_waiting() -> None:
     def p():
         later(slow())
 
-    t0 = time.perf_counter()
-    result = p.run(raise_on_failure=False)
-    assert time.perf_counter() - t0 < 1.5
+    try:
+        result = p.run(raise_on_failure=False)
+        assert not finished.is_set()  # the run stopped waiting while the task still ran
+    finally:
+        release.set()
     assert result["slow"].status is TaskStatus.TIMED_OUT
     assert isinstance(result["slow"].error, TaskTimeoutError)
     assert result["later"].status is TaskStatus.NOT_RUN

@@ -676,6 +676,7 @@ def test_python_dash_m(project: Path) -> None:
         text=True,
         env=env,
         check=False,
+        timeout=600,
     )
     assert proc.returncode == 1, proc.stderr
     assert "would migrate" in proc.stdout

@@ -9,13 +9,14 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
 
 from glacier.cli.main import main
+from glacier.errors import PollTimeoutError
 from glacier.runs.config import store_from_uri
+from tests.polling import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -162,15 +163,15 @@ def test_serve_stops_cleanly_on_sigterm_and_keeps_the_started_runs_record(
     )
     try:
         landing = tmp_path / "data" / "lake" / "landing"
-        deadline = time.monotonic() + 60
-        while "serving slow" not in _peek(proc) and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_until(lambda: "serving slow" in _peek(proc), "glacier serve to print 'serving slow'")
         landing.mkdir(parents=True, exist_ok=True)
         (landing / "orders.csv").write_text("a\n1\n")
         store = store_from_uri(str(runs_dir))
-        while time.monotonic() < deadline and not (tmp_path / "started.txt").exists():
-            time.sleep(0.1)
-        assert (tmp_path / "started.txt").exists(), _peek(proc)
+        started = tmp_path / "started.txt"
+        try:
+            wait_until(started.exists, "the triggered run to start")
+        except PollTimeoutError:
+            pytest.fail(f"the triggered run never started; serve printed:\n{_peek(proc)}")
         (running,) = store.records("slow")
         assert running.status == "running"
         proc.send_signal(signal.SIGTERM)
@@ -178,7 +179,7 @@ def test_serve_stops_cleanly_on_sigterm_and_keeps_the_started_runs_record(
     finally:
         if proc.poll() is None:
             proc.kill()
-            proc.communicate()
+            proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert "SIGTERM: stopping" in err and "recorded as cancelled" in err
     (record,) = store.records("slow")

@@ -18,18 +18,15 @@ from glacier.errors import ConfigError, PipelineDefinitionError
 from glacier.runs.store import RunStore
 from glacier.schedule import OnWrite
 from glacier.serve import Server
+from tests.polling import wait_until
 from tests.storage.storage_servers import CONTRACT_BUCKET
 
 DEADLINE = 30.0
 
 
-def wait_for(check: Callable[[], bool], timeout: float = DEADLINE) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.05)
-    return check()
+def wait_for(check: Callable[[], object], timeout: float = DEADLINE) -> bool:
+    """True once ``check()`` is truthy; fails the test after ``timeout`` seconds."""
+    return bool(wait_until(check, "the server to get there", timeout))
 
 
 @contextmanager
@@ -94,9 +91,10 @@ def test_a_file_dropped_in_a_local_bucket_triggers_one_run(
         assert wait_for(lambda: len(list(store.records("ingest"))) == 1)
         assert wait_for(lambda: server.launches and server.launches[0].done.is_set())
         # more changes make the watcher rescan; the dropped file does not fire again
+        rescans = server.sources[0].listings
         local_provider.bucket("lake", path="landing/_tmp/x.parquet").write(FRAME)  # ignored
         server.wake.set()
-        time.sleep(0.3)
+        assert wait_for(lambda: server.sources[0].listings > rescans)
     assert seen == [dropped.get_uri()]
     (record,) = store.records("ingest")
     assert record.status == "succeeded"
@@ -173,7 +171,8 @@ def test_an_object_written_to_moto_s3_triggers_a_run_by_polling(
         obj.write(FRAME)
         assert wait_for(lambda: len(list(store.records("s3ingest"))) == 1)
         assert wait_for(lambda: all(launch.done.is_set() for launch in server.launches))
-        time.sleep(0.5)  # a few more polls: no second run
+        polls = server.sources[0].listings
+        assert wait_for(lambda: server.sources[0].listings >= polls + 2)  # no second run
     assert seen == [f"s3://{CONTRACT_BUCKET}/{prefix}2026/orders.parquet"]
     (record,) = store.records("s3ingest")
     assert record.status == "succeeded"

@@ -54,9 +54,16 @@ class FaultProxy:
         self._thread.start()
 
     def stop(self) -> None:
+        """Stop accepting and wait for the accept loop to end. On Linux, close() does not
+        wake a thread blocked in accept(); shutdown() does."""
         self._stopped.set()
         with suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)
+        with suppress(OSError):
             self._listener.close()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+            assert not self._thread.is_alive(), "the fault proxy's accept loop did not stop"
 
     # -- internals -----------------------------------------------------------------------
     def _accept_loop(self) -> None:

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,6 +16,8 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from glacier import Provider
+from glacier.errors import PollTimeoutError
+from tests.polling import wait_until
 from tests.storage.storage_servers import (
     AWS_KEY_ID,
     AWS_SECRET,
@@ -99,21 +100,22 @@ class Child:
                 self.batches += 1
 
     def kill_when(self, ready: Callable[[], bool], timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def in_flight() -> bool:
             assert self.proc.poll() is None, (
                 f"writer ended before it was killed: {self.lines[-3:]} "
                 f"{self.proc.stderr.read() if self.proc.stderr else ''}"
             )
             assert "done" not in self.lines, "the write finished before the kill"
-            if ready():
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-                assert self.proc.returncode == -signal.SIGKILL
-                return
-            time.sleep(0.05)
-        self.proc.kill()
-        raise AssertionError(f"no upload in flight after {timeout}s ({self.batches} batches)")
+            return ready()
+
+        try:
+            wait_until(in_flight, "an upload in flight", timeout, every=0.05)
+        except PollTimeoutError:
+            self.proc.kill()
+            raise
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout)
+        assert self.proc.returncode == -signal.SIGKILL
 
 
 @pytest.mark.parametrize("backend", ["local", "s3", "azure", "gcs"])

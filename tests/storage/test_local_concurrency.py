@@ -26,6 +26,7 @@ import pytest
 from glacier import Provider
 from glacier.cli.main import main as glacier_main
 from glacier.config import LocalConfig
+from tests.polling import wait_until
 from tests.storage.local_worker import check, version
 
 WORKER = Path(__file__).with_name("local_worker.py")
@@ -192,11 +193,11 @@ class SlowWriter:
             self.batches += line.startswith("batch")
 
     def wait_writing(self, batches: int = 5) -> None:
-        deadline = time.monotonic() + DEADLINE
-        while self.batches < batches:
+        def writing() -> bool:
             assert self.proc.poll() is None, self.proc.stderr.read() if self.proc.stderr else ""
-            assert time.monotonic() < deadline, "the writer never started writing"
-            time.sleep(0.02)
+            return self.batches >= batches
+
+        wait_until(writing, f"the writer to write {batches} batches", DEADLINE, every=0.02)
         assert "done" not in self.lines
 
     def kill(self) -> None:

@@ -46,8 +46,10 @@ def test_read_survives_faults(provider: Provider, proxy: FaultProxy, mode: Mode)
     bucket.write(FRAME)
     proxy.fail_next(2, mode)
     lf = bucket.scan()
+    assert proxy.injected == 2  # the listing met both faults and retried past them
     proxy.fail_next(2, mode)
     assert_frame_equal(lf.collect(), FRAME)
+    assert proxy.injected == 2  # and so did the data reads
 
 
 def test_dataset_write_survives_faults(provider: Provider, proxy: FaultProxy) -> None:

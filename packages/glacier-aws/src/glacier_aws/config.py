@@ -34,6 +34,9 @@ class AwsConfig(ProviderConfig):
     """
 
     cloud: ClassVar[str] = "aws"
+    #: Never in job specs: workers use their own AWS_PROFILE / keys / role
+    #: (docs/clouds/aws.md, "Credentials"). A key id means nothing without its secret.
+    credential_fields: ClassVar[frozenset[str]] = frozenset({"profile", "access_key_id"})
 
     region: str = Field(description="AWS region, e.g. us-east-1.")
     profile: str | None = Field(default=None, description="Named profile from ~/.aws/config.")

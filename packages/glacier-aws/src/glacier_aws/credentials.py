@@ -1,8 +1,13 @@
-"""AWS credentials and client options for S3, from :class:`~glacier_aws.config.AwsConfig`.
+"""AWS credentials and client options for S3, from :class:`~glacier_aws.config.AwsConfig`
+and the environment, by one rule (docs/clouds/aws.md, "Credentials"): explicit config fields
+win, the environment fills the rest, and reads and writes get the same resolved settings.
 
 Order: explicit keys in the config; else ``role_arn`` (assumed once through STS, from the
-profile or the default chain); else the standard AWS chain (environment, ``AWS_PROFILE`` /
-``~/.aws``, instance or container role), resolved by botocore and by Polars themselves.
+profile or the default chain); else the config's ``profile``; else keys from the environment
+(AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN); else the standard AWS chain
+(``AWS_PROFILE`` / ``~/.aws``, web identity, instance or container role), resolved by botocore
+and by Polars themselves. The endpoint: ``endpoint_url``, else AWS_ENDPOINT_URL_S3, else
+AWS_ENDPOINT_URL.
 
 Every function that configures a client installs :mod:`glacier_aws.log_redaction` and
 registers the secrets it hands over, so DEBUG logs of botocore, aiobotocore and s3fs never
@@ -11,6 +16,8 @@ show a secret key, session token or request signature.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,9 +38,25 @@ class StaticCredentials:
     secret_access_key: SecretStr = field(repr=False)
     session_token: SecretStr | None = field(default=None, repr=False)
 
+    def options(
+        self,
+        key: str = "aws_access_key_id",
+        secret: str = "aws_secret_access_key",
+        token: str = "aws_session_token",
+    ) -> dict[str, str]:
+        """The pair (and token) as keyword arguments under the client's names (boto3's and
+        Polars' by default)."""
+        out = {key: self.access_key_id, secret: self.secret_access_key.get_secret_value()}
+        if self.session_token is not None:
+            out[token] = self.session_token.get_secret_value()
+        return out
 
-def resolve_credentials(config: AwsConfig) -> StaticCredentials | None:
-    """Keys from the config or from assuming ``role_arn``; ``None`` means the default chain."""
+
+def resolve_credentials(
+    config: AwsConfig, environ: Mapping[str, str] | None = None
+) -> StaticCredentials | None:
+    """Keys from the config, from assuming ``role_arn``, or (when the config names neither
+    keys, a role nor a profile) from the environment; ``None`` means the default chain."""
     log_redaction.install()
     log_redaction.remember(secret_values(config, None))
     if config.access_key_id and config.secret_access_key is not None:
@@ -42,7 +65,21 @@ def resolve_credentials(config: AwsConfig) -> StaticCredentials | None:
         )
     if config.role_arn:
         return _assume_role(config)
+    if config.profile:
+        return None  # the profile wins over keys in the environment (as in botocore)
+    env = os.environ if environ is None else environ
+    key_id, secret = env.get("AWS_ACCESS_KEY_ID"), env.get("AWS_SECRET_ACCESS_KEY")
+    if key_id and secret:
+        token = env.get("AWS_SESSION_TOKEN")
+        log_redaction.remember([v for v in (secret, token) if v])
+        return StaticCredentials(key_id, SecretStr(secret), SecretStr(token) if token else None)
     return None
+
+
+def endpoint_url(config: AwsConfig, environ: Mapping[str, str] | None = None) -> str | None:
+    """The S3 endpoint: ``endpoint_url``, else AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL."""
+    env = os.environ if environ is None else environ
+    return config.endpoint_url or env.get("AWS_ENDPOINT_URL_S3") or env.get("AWS_ENDPOINT_URL")
 
 
 def _assume_role(config: AwsConfig) -> StaticCredentials:
@@ -67,10 +104,7 @@ def boto3_session(config: AwsConfig) -> Any:
     kwargs: dict[str, Any] = {"region_name": config.region}
     creds = resolve_credentials(config)
     if creds is not None:
-        kwargs["aws_access_key_id"] = creds.access_key_id
-        kwargs["aws_secret_access_key"] = creds.secret_access_key.get_secret_value()
-        if creds.session_token is not None:
-            kwargs["aws_session_token"] = creds.session_token.get_secret_value()
+        kwargs.update(creds.options())
     elif config.profile:
         kwargs["profile_name"] = config.profile
     return boto3.Session(**kwargs)
@@ -86,8 +120,9 @@ def aws_client(config: AwsConfig, service: str, endpoint_url: str | None = None)
 def s3fs_options(config: AwsConfig, creds: StaticCredentials | None) -> dict[str, Any]:
     """Keyword arguments for ``s3fs.S3FileSystem``."""
     client: dict[str, Any] = {"region_name": config.region}
-    if config.endpoint_url:
-        client["endpoint_url"] = config.endpoint_url
+    endpoint = endpoint_url(config)
+    if endpoint:
+        client["endpoint_url"] = endpoint
     log_redaction.install()
     log_redaction.remember(secret_values(config, creds))
     options: dict[str, Any] = {
@@ -96,10 +131,7 @@ def s3fs_options(config: AwsConfig, creds: StaticCredentials | None) -> dict[str
         "use_listings_cache": False,
     }
     if creds is not None:
-        options["key"] = creds.access_key_id
-        options["secret"] = creds.secret_access_key.get_secret_value()
-        if creds.session_token is not None:
-            options["token"] = creds.session_token.get_secret_value()
+        options.update(creds.options("key", "secret", "token"))
     elif config.profile:
         options["profile"] = config.profile
     return options
@@ -110,16 +142,16 @@ def polars_options(config: AwsConfig, creds: StaticCredentials | None) -> dict[s
     import polars as pl
 
     storage: dict[str, Any] = {"aws_region": config.region, "max_retries": MAX_ATTEMPTS}
-    if config.endpoint_url:
-        storage["aws_endpoint_url"] = config.endpoint_url
-        if config.endpoint_url.startswith("http://"):
+    endpoint = endpoint_url(config)
+    if endpoint:
+        # Both keys: Polars lets AWS_ENDPOINT_URL_S3 in the environment override a given
+        # aws_endpoint_url, but not a given aws_endpoint_url_s3.
+        storage["aws_endpoint_url"] = storage["aws_endpoint_url_s3"] = endpoint
+        if endpoint.startswith("http://"):
             storage["aws_allow_http"] = "true"
     options: dict[str, Any] = {"storage_options": storage}
     if creds is not None:
-        storage["aws_access_key_id"] = creds.access_key_id
-        storage["aws_secret_access_key"] = creds.secret_access_key.get_secret_value()
-        if creds.session_token is not None:
-            storage["aws_session_token"] = creds.session_token.get_secret_value()
+        storage.update(creds.options())
         options["credential_provider"] = None
     elif config.profile:
         options["credential_provider"] = pl.CredentialProviderAWS(

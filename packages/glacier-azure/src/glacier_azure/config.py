@@ -7,7 +7,7 @@ import ipaddress
 import os
 import re
 from collections.abc import Mapping
-from typing import ClassVar, Literal, Self
+from typing import Any, ClassVar, Literal, Self
 
 from pydantic import Field, SecretStr, field_validator
 
@@ -19,6 +19,7 @@ from glacier.plugin import (
     check_include,
     check_requirement,
 )
+from glacier_azure.connection import account_of, parse_connection_string
 
 #: Azure's resource group rule: 1-90 letters, digits, '_', '-', '.', '(' and ')' (Unicode
 #: letters and digits included), not ending with '.'. Used with ``fullmatch``.
@@ -97,6 +98,23 @@ class AzureConfig(ProviderConfig):
             raise ValueError(f"{value!r} is not an Azure location name; use the form 'eastus'")
         return value
 
+    def job_fields(self) -> dict[str, Any]:
+        """Non-secret fields for a job spec; the account and endpoint a connection string
+        names travel too (so a worker reaches the same account), the secret does not. A
+        service principal's client id stays behind with its secret (a managed identity's
+        client id, without a secret, travels)."""
+        fields = super().job_fields()
+        if self.client_secret is not None:
+            fields.pop("client_id", None)
+        if self.connection_string is not None:
+            parts = parse_connection_string(self.connection_string.get_secret_value())
+            account = account_of(parts)
+            if "storage_account" not in fields and account:
+                fields["storage_account"] = account
+            if "endpoint" not in fields and parts.get("blobendpoint"):
+                fields["endpoint"] = parts["blobendpoint"]
+        return fields
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Self:
         env = os.environ if environ is None else environ
@@ -106,7 +124,9 @@ class AzureConfig(ProviderConfig):
             return SecretStr(value) if value else None
 
         conn = env.get("AZURE_STORAGE_CONNECTION_STRING")
-        account = env.get("AZURE_STORAGE_ACCOUNT") or _account_from(conn)
+        account = env.get("AZURE_STORAGE_ACCOUNT") or (
+            account_of(parse_connection_string(conn)) if conn else None
+        )
         return cls(
             resource_group=env.get("AZURE_RESOURCE_GROUP"),
             location=env.get("AZURE_LOCATION", "eastus"),
@@ -119,16 +139,6 @@ class AzureConfig(ProviderConfig):
             client_secret=secret("AZURE_CLIENT_SECRET"),
             endpoint=env.get("AZURE_STORAGE_ENDPOINT"),
         )
-
-
-def _account_from(conn: str | None) -> str | None:
-    if not conn:
-        return None
-    for part in conn.split(";"):
-        key, _, value = part.partition("=")
-        if key.strip().lower() == "accountname":
-            return value.strip() or None
-    return None
 
 
 class BlobConfig(BucketConfig):

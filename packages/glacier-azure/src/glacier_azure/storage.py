@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from glacier.plugin import ErrorKind, ObjectStoreBucketAdapter, Tagged
 from glacier_azure.config import AzureConfig
-from glacier_azure.credentials import AzureSettings
+from glacier_azure.credentials import AzureSettings, blob_filesystem
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
@@ -50,10 +50,7 @@ class BlobBucketAdapter(ObjectStoreBucketAdapter):
         return "abfss://" + self.get_uri().removeprefix("abfs://")
 
     def filesystem(self) -> AbstractFileSystem:
-        from adlfs import AzureBlobFileSystem
-
-        fs: AbstractFileSystem = AzureBlobFileSystem(**self.settings.adlfs_options(self.get_uri()))
-        return fs
+        return blob_filesystem(self.settings, self.get_uri())
 
     def polars_options(self) -> dict[str, Any]:
         return self.settings.polars_options(self.get_uri())

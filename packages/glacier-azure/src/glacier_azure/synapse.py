@@ -11,6 +11,7 @@ from typing import Any
 
 from glacier.plugin import ExecutorAdapter, JobError, JobStatus, deployed_value, stage_job
 from glacier_azure.config import AzureConfig, SynapseConfig
+from glacier_azure.credentials import AzureSettings
 
 API_VERSION = "2019-11-01-preview"
 SCOPE = "https://dev.azuresynapse.net/.default"
@@ -73,10 +74,9 @@ class SynapseAdapter(ExecutorAdapter):
 
             config = self.provider.config
             assert isinstance(config, AzureConfig)
-            if config.tenant_id and config.client_id and config.client_secret is not None:
-                self._credential = azure.identity.ClientSecretCredential(
-                    config.tenant_id, config.client_id, config.client_secret.get_secret_value()
-                )
+            principal = AzureSettings(config).service_principal  # config first, then env
+            if principal is not None:
+                self._credential = azure.identity.ClientSecretCredential(*principal)
             else:
                 self._credential = azure.identity.DefaultAzureCredential()
         return str(self._credential.get_token(SCOPE).token)

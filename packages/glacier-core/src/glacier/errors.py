@@ -109,6 +109,11 @@ class TaskTimeoutError(GlacierError, TimeoutError):
     """A task ran longer than its ``timeout``."""
 
 
+class PollTimeoutError(GlacierError, TimeoutError):
+    """A poll (:func:`glacier.backoff.poll`) reached its deadline before its check returned a
+    value."""
+
+
 class JobError(GlacierError):
     """A job on an executor failed. Carries the engine's error text and run URL if known."""
 

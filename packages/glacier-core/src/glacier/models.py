@@ -7,9 +7,10 @@ Cloud plugins subclass these bases; core never imports a cloud config.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import PurePath
 from typing import Any, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, SecretStr
 
 
 class GlacierModel(BaseModel):
@@ -27,11 +28,27 @@ class ProviderConfig(GlacierModel):
     #: Short cloud key used in names, docs and generated code ("aws", "local", ...).
     cloud: ClassVar[str] = ""
 
+    #: Fields that are not secrets but name or go with a credential (a profile, a key file,
+    #: the id paired with a secret): like secrets, they never go into a job spec.
+    credential_fields: ClassVar[frozenset[str]] = frozenset()
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Self:
         """Build the config from this cloud's standard environment variables
         (``environ`` defaults to ``os.environ``)."""
         raise NotImplementedError(f"{cls.__name__}.from_env() is not implemented")
+
+    def job_fields(self) -> dict[str, Any]:
+        """The fields that rebuild this config in a job process (an executor worker): every
+        field that is set, except secrets (``SecretStr``) and :attr:`credential_fields`.
+        A job spec carries nothing else: the worker takes its credentials from its own
+        environment, by the variable names each cloud documents. Paths become strings."""
+        out: dict[str, Any] = {}
+        for key, value in self:
+            if value is None or isinstance(value, SecretStr) or key in self.credential_fields:
+                continue
+            out[key] = str(value) if isinstance(value, PurePath) else value
+        return out
 
     def describe(self) -> dict[str, Any]:
         """Fields for display; secrets stay masked (pydantic ``SecretStr``)."""

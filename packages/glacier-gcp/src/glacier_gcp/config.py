@@ -30,6 +30,9 @@ class GcpConfig(ProviderConfig):
     """
 
     cloud: ClassVar[str] = "gcp"
+    #: Never in job specs: a key file path is valid only where it was set; workers use their
+    #: own GOOGLE_APPLICATION_CREDENTIALS or service account (docs/clouds/gcp.md).
+    credential_fields: ClassVar[frozenset[str]] = frozenset({"credentials_path"})
 
     project: str = Field(description="Project id, e.g. my-project-123.")
     region: str = Field(default="us-central1", description="Region, e.g. europe-west1.")

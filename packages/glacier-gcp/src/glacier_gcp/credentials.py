@@ -1,33 +1,40 @@
-"""GCS client options, from :class:`~glacier_gcp.config.GcpConfig`.
+"""GCS client options, from :class:`~glacier_gcp.config.GcpConfig` and the environment, by
+one rule (docs/clouds/gcp.md, "Credentials"): explicit config fields win, the environment
+fills the rest; reads and writes both go through the one gcsfs file system built here.
 
-Credentials: ``credentials_path`` (a service-account JSON file, also read from
-GOOGLE_APPLICATION_CREDENTIALS); else Application Default Credentials. With an emulator
-``endpoint_url`` (STORAGE_EMULATOR_HOST) and no key file, requests are anonymous.
+Credentials: ``credentials_path``, else GOOGLE_APPLICATION_CREDENTIALS (a service-account
+JSON file); else Application Default Credentials. The endpoint: ``endpoint_url``, else
+STORAGE_EMULATOR_HOST; with an emulator endpoint and no key file, requests are anonymous.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from typing import Any
 
 from glacier.plugin import NotSupportedError
 from glacier_gcp.config import GcpConfig
 
 
-def endpoint_of(config: GcpConfig) -> str | None:
+def endpoint_of(config: GcpConfig, environ: Mapping[str, str] | None = None) -> str | None:
     """The storage endpoint with a scheme (STORAGE_EMULATOR_HOST may omit it)."""
-    endpoint = config.endpoint_url
+    env = os.environ if environ is None else environ
+    endpoint = config.endpoint_url or env.get("STORAGE_EMULATOR_HOST")
     if not endpoint:
         return None
     endpoint = endpoint.rstrip("/")
     return endpoint if "://" in endpoint else f"http://{endpoint}"
 
 
-def gcsfs_options(config: GcpConfig) -> dict[str, Any]:
+def gcsfs_options(config: GcpConfig, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Keyword arguments for ``gcsfs.GCSFileSystem``."""
-    endpoint = endpoint_of(config)
+    env = os.environ if environ is None else environ
+    endpoint = endpoint_of(config, env)
+    key_file = config.credentials_path or env.get("GOOGLE_APPLICATION_CREDENTIALS")
     token: str
-    if config.credentials_path:
-        token = config.credentials_path
+    if key_file:
+        token = key_file
     elif endpoint:
         token = "anon"
     else:

@@ -6,7 +6,6 @@ import contextlib
 import json
 import os
 import threading
-import time
 import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -14,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from glacier.adapters.base import ExecutorAdapter, JobStatus
-from glacier.errors import JobError, PipelineDefinitionError
+from glacier.backoff import SYSTEM_CLOCK, Backoff, Clock, poll
+from glacier.errors import JobError, PipelineDefinitionError, PollTimeoutError
 from glacier.jobs.refs import ref_of
 from glacier.jobs.runner import FRAME_RESULT, VALUE_RESULT
 from glacier.jobs.spec import BucketRef, JobInput, JobSpec
@@ -24,6 +24,15 @@ from glacier.resources.executor import Executor
 
 if TYPE_CHECKING:
     from glacier.provider import Provider
+
+#: Job status polls: every 50 ms at first, 1.5 times longer each time, at most every 5 s.
+STATUS_BACKOFF = Backoff(0.05, factor=1.5, cap=5.0)
+#: How long a job is awaited when its task has no ``timeout``: a week. A task whose job may
+#: run longer says so with ``@task(timeout=...)``.
+DEFAULT_JOB_WAIT = 7 * 24 * 3600.0
+#: How long past its task's ``timeout`` a job is still polled, so the cancellation the
+#: scheduler sends at the timeout can land and be seen.
+CANCEL_GRACE = 300.0
 
 
 class ActiveJobs:
@@ -83,9 +92,16 @@ def run_on_executor(
     active: ActiveJobs,
     on_status: Callable[[str], None],
     on_job: Callable[[str, str | None], None] | None = None,
+    *,
+    timeout: float | None = None,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> Any:
     """Submit the call as a job and wait for it; returns the task's result. ``on_job``
-    receives the engine's job id and run URL as soon as the job is submitted."""
+    receives the engine's job id and run URL as soon as the job is submitted.
+
+    The job's status is polled until it finishes, for at most ``timeout`` (the task's) plus
+    :data:`CANCEL_GRACE` seconds, or :data:`DEFAULT_JOB_WAIT` without one; a job still not
+    finished then is cancelled and the task fails with :class:`~glacier.errors.JobError`."""
     adapter: ExecutorAdapter = executor._get_adapter()
     key = f"{node_id.replace('#', '-')}-{uuid.uuid4().hex[:12]}"
     staging = staging_ref(adapter, key)
@@ -115,8 +131,17 @@ def run_on_executor(
         with contextlib.suppress(Exception):  # a link is nice to have, never a failure
             url = adapter.get_run_url(job_id)
         on_job(job_id, url)
+    limit = DEFAULT_JOB_WAIT if timeout is None else timeout + CANCEL_GRACE
     try:
-        status = _wait(executor, job_id, on_status)
+        status = _wait(executor, job_id, on_status, limit, clock)
+    except PollTimeoutError as exc:
+        with contextlib.suppress(Exception):  # best effort: the job is abandoned either way
+            adapter.cancel_job(job_id)
+        raise JobError(
+            f"Task {node_id!r}: job {job_id} on {executor.engine} executor {executor.name!r} "
+            f"did not finish within {limit:g}s; it was cancelled. ({exc})",
+            job_id=job_id,
+        ) from exc
     finally:
         active.remove(node_id)
     if status is not JobStatus.SUCCEEDED:
@@ -131,17 +156,26 @@ def run_on_executor(
     return _fetch_result(staging, provider)
 
 
-def _wait(executor: Executor, job_id: str, on_status: Callable[[str], None]) -> JobStatus:
-    delay, last = 0.05, None
-    while True:
+def _wait(
+    executor: Executor,
+    job_id: str,
+    on_status: Callable[[str], None],
+    timeout: float,
+    clock: Clock = SYSTEM_CLOCK,
+) -> JobStatus:
+    """Poll the job's status until it finishes; report each change to ``on_status``."""
+    last: list[JobStatus] = []
+
+    def finished() -> JobStatus | None:
         status = executor.get_job_status(job_id)
-        if status != last:
+        if not last or status != last[-1]:
             on_status(f"{status.value} (job {job_id})")
-            last = status
-        if status.finished:
-            return status
-        time.sleep(delay)
-        delay = min(delay * 1.5, 5.0)
+            last.append(status)
+        return status if status.finished else None
+
+    return poll(
+        finished, timeout=timeout, backoff=STATUS_BACKOFF, what=f"job {job_id}", clock=clock
+    )
 
 
 def _fetch_result(staging: BucketRef, provider: Provider | None = None) -> Any:

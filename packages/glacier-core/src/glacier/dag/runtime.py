@@ -17,112 +17,39 @@ threads only call task functions. The hot path is kept small:
 Polars releases the GIL and runs its own thread pool, so LazyFrame work in tasks is not
 oversubscribed by us. Tasks with ``executor=`` are shipped as jobs. A failing task marks
 everything downstream as not run; other branches go on.
+
+This module is the scheduler only: calling one task (retries, jobs, output checks) is
+:mod:`glacier.dag.execute`, the reused threads are :mod:`glacier.dag.pool`.
 """
 
 from __future__ import annotations
 
 import heapq
-import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
 from queue import Empty, SimpleQueue
 from typing import TYPE_CHECKING, Any
 
-from glacier.dag.context import TaskContext, current_task
-from glacier.dag.graph import Node, PipelineGraph, substitute
+from glacier.backoff import SYSTEM_CLOCK, Clock
+from glacier.dag.execute import MAX_BACKOFF, check_lazy_output, execute
+from glacier.dag.graph import Node, PipelineGraph
 from glacier.dag.location import definition_location, user_location
+from glacier.dag.pool import POOL, WorkerPool, default_workers
 from glacier.dag.progress import Progress
 from glacier.dag.result import RunResult, TaskRun, TaskStatus
-from glacier.errors import PipelineDefinitionError, TaskOutputError, TaskTimeoutError
+from glacier.errors import PipelineDefinitionError, TaskTimeoutError
 
 if TYPE_CHECKING:
     from glacier.dag.remote import ActiveJobs
 
-MAX_BACKOFF = 60.0
+# Kept importable from here (their old home).
+__all__ = ["MAX_BACKOFF", "Runner", "WorkerPool", "check_lazy_output", "default_workers"]
 
 _SUCCEEDED = TaskStatus.SUCCEEDED
 #: An event posted by a drain loop: (node id, True/False = succeeded/failed, output or
 #: exception) or (node id, None, start time) when the task starts.
 _Done = tuple[str, bool | None, Any]
-
-
-def _note_job(run: TaskRun, job_id: str, url: str | None) -> None:
-    """Keep the engine's job id and run URL of an executor task (for the run record)."""
-    run.job_id = job_id
-    run.run_url = url
-
-
-class _NoJobs:
-    """Stands in for :class:`~glacier.dag.remote.ActiveJobs` when no task has an executor."""
-
-    def cancel(self, node_id: str | None = None) -> None:
-        """Nothing to cancel."""
-
-
-class WorkerPool:
-    """Process-wide worker threads, reused across runs: starting a thread costs 0.1-3 ms
-    (more on a busy machine), as much as running hundreds of trivial tasks.
-
-    Invariant: ``threads >= busy`` (work handed out and not finished), so every queued item
-    has a thread that will take it; runs cap their own concurrency with ``max_workers``.
-    Threads are daemons and exit after ``idle_timeout`` seconds without work, so the pool
-    holds no threads in a quiet process, and a timed-out task still stuck in a thread does
-    not keep the interpreter from exiting.
-    """
-
-    def __init__(self, idle_timeout: float = 30.0) -> None:
-        self.idle_timeout = idle_timeout
-        self._work: SimpleQueue[tuple[Callable[..., None], tuple[Any, ...]]] = SimpleQueue()
-        self._lock = threading.Lock()
-        self._threads = 0
-        self._busy = 0
-
-    def submit(self, fn: Callable[..., None], *args: Any) -> None:
-        """Call ``fn(*args)`` in a pool thread (started if every thread is busy)."""
-        with self._lock:
-            self._busy += 1
-            spawn = self._threads < self._busy
-            if spawn:
-                self._threads += 1
-        if spawn:
-            threading.Thread(
-                target=self._loop, name=f"glacier-task_{self._threads}", daemon=True
-            ).start()
-        self._work.put((fn, args))
-
-    def _loop(self) -> None:
-        get, lock = self._work.get, self._lock
-        while True:
-            try:
-                fn, args = get(timeout=self.idle_timeout)
-            except Empty:
-                with lock:
-                    if self._threads > self._busy:  # others cover all outstanding work
-                        self._threads -= 1
-                        return
-                continue
-            try:
-                fn(*args)
-            except BaseException:  # pragma: no cover - fn reports its own errors
-                pass
-            finally:
-                with lock:
-                    self._busy -= 1
-
-    def _after_fork(self) -> None:
-        """A forked child has none of the parent's threads: start from scratch."""
-        self.__init__(self.idle_timeout)  # type: ignore[misc]
-
-
-_POOL = WorkerPool()
-os.register_at_fork(after_in_child=_POOL._after_fork)
-
-
-def default_workers() -> int:
-    """Enough threads for I/O-bound fan-out; CPU work happens in Polars' own pool."""
-    return max(16, (os.cpu_count() or 2) * 4)
 
 
 class Runner:
@@ -134,8 +61,11 @@ class Runner:
         *,
         max_workers: int | None = None,
         progress: Progress | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.graph = graph
+        #: Waits between a task's attempts and job status polls (tests inject a fake).
+        self.clock = clock
         if max_workers is not None and (
             not isinstance(max_workers, int) or isinstance(max_workers, bool) or max_workers < 1
         ):
@@ -145,7 +75,8 @@ class Runner:
             )
         self.max_workers = max_workers or default_workers()
         self.progress = progress or Progress()
-        self.active: ActiveJobs | _NoJobs = _NoJobs()
+        #: Remote jobs in flight (None when no task has an executor): cancelled on a stop.
+        self.active: ActiveJobs | None = None
         if any(node.task.executor is not None for node in graph.nodes.values()):
             # Only pipelines with executor tasks pay for the job machinery's imports.
             from glacier.dag.remote import ActiveJobs
@@ -166,63 +97,10 @@ class Runner:
 
     # -- one task ------------------------------------------------------------------------
     def _execute(self, node: Node) -> Any:
-        """Call one task with its arguments substituted, retrying with backoff; record
-        what it wrote. Runs in a worker thread or inline in the scheduler thread."""
-        run = self.runs[node.id]
-        task = node.task
-        outputs = self.outputs
-        args = substitute(node.args, outputs)
-        kwargs = substitute(node.kwargs, outputs) if node.kwargs else {}
-        ctx = TaskContext(node.id)
-        token = current_task.set(ctx)
-        try:
-            if task.executor is None and task.retries == 0:  # the common case, no loop
-                run.attempts = 1
-                out = task.fn(*args, **kwargs)
-            else:
-                out = self._call_with_retries(node, run, args, kwargs)
-        finally:
-            current_task.reset(token)
-        if type(out).__name__ == "LazyFrame":
-            check_lazy_output(node, out)
-        if ctx.writes:
-            run.uris_written = [w.uri for w in ctx.writes]
-            rows = [w.rows for w in ctx.writes]
-            counts = [r for r in rows if r is not None]
-            run.rows_written = sum(counts) if len(counts) == len(rows) else None
-        return out
-
-    def _call_with_retries(
-        self, node: Node, run: TaskRun, args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> Any:
-        """Call the task (locally or as a job on its executor), retrying failures with
-        exponential backoff."""
-        task = node.task
-        attempt = 0
-        while True:
-            attempt += 1
-            run.attempts = attempt
-            try:
-                if task.executor is not None:
-                    from glacier.dag.remote import run_on_executor
-
-                    return run_on_executor(
-                        node.id,
-                        task.fn,
-                        args,
-                        kwargs,
-                        task.executor,
-                        self.active,  # type: ignore[arg-type]
-                        lambda s: self.progress.on_status(node.id, s),
-                        lambda job_id, url: _note_job(run, job_id, url),
-                    )
-                return task.fn(*args, **kwargs)
-            except Exception as exc:
-                if attempt > task.retries:
-                    raise
-                delay = min(task.retry_delay * 2 ** (attempt - 1), MAX_BACKOFF)
-                self.progress.on_retry(node.id, attempt, exc, delay)
-                time.sleep(delay)
+        """Call one task (see :func:`glacier.dag.execute.execute`)."""
+        return execute(
+            node, self.runs[node.id], self.outputs, self.progress, self.active, self.clock
+        )
 
     def _drain(self, done: SimpleQueue[_Done]) -> None:
         """A drain loop, in a pool thread: take this run's dispatched tasks one after another
@@ -248,7 +126,7 @@ class Runner:
             new = min(self.max_workers - self._loops, len(self._queue))
             self._loops += max(new, 0)
         for _ in range(new):
-            _POOL.submit(self._drain, done)
+            POOL.submit(self._drain, done)
 
     # -- scheduling ----------------------------------------------------------------------
     def run(self) -> RunResult:
@@ -323,14 +201,21 @@ class Runner:
         except BaseException:
             # Ctrl-C or a bug in the scheduler: stop remote jobs, don't start anything new.
             self._stopping = True
-            self.active.cancel()
+            if self.active is not None:
+                self.active.cancel()
             for nid in (*running, *([inline] if inline else [])):
                 runs[nid].status = TaskStatus.CANCELLED
             raise
         return RunResult(graph.name, runs, time.perf_counter() - t0)
 
     def _complete(
-        self, nid: str, ok: bool, value: Any, duration: float, ready: deque[str], remaining: dict
+        self,
+        nid: str,
+        ok: bool,
+        value: Any,
+        duration: float,
+        ready: deque[str],
+        remaining: dict[str, int],
     ) -> None:
         """Record a finished task; queue the children it was the last input of."""
         run = self.runs[nid]
@@ -355,7 +240,8 @@ class Runner:
             self._skip_downstream(nid)
 
     def _time_out(self, nid: str, duration: float) -> None:
-        self.active.cancel(nid)
+        if self.active is not None:
+            self.active.cancel(nid)
         run = self.runs[nid]
         run.duration = duration
         run.status = TaskStatus.TIMED_OUT
@@ -378,22 +264,3 @@ class Runner:
             run.reason = f"upstream task {failed!r} did not succeed"
             self.progress.on_finish(run)
             stack.extend(downstream[nid])
-
-
-def check_lazy_output(node: Node, frame: Any) -> None:
-    """Resolve a returned LazyFrame's schema at the task boundary (no data is read), so a
-    plan that cannot work (a missing column, a bad cast) fails in the task that built it,
-    not in the task that later collects or writes it."""
-    import polars as pl
-
-    if not isinstance(frame, pl.LazyFrame):
-        return
-    try:
-        frame.collect_schema()
-    except Exception as exc:
-        detail = str(exc).strip().split("\n\n")[0].strip()
-        raise TaskOutputError(
-            f"Task {node.id!r} returned a LazyFrame whose query plan does not resolve: "
-            f"{type(exc).__name__}: {detail}. (Glacier resolves the schema of every LazyFrame a "
-            "task returns, so a bad plan fails in the task that built it.)"
-        ) from exc

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, Literal
-
-from pydantic import SecretStr
 
 from glacier.deploy.record import ArtifactRecord
 from glacier.models import GlacierModel
@@ -16,8 +13,9 @@ if TYPE_CHECKING:
 
 
 class BucketRef(GlacierModel):
-    """Enough to rebuild a :class:`Bucket` in another process. Secrets are never included:
-    the remote side takes credentials from its own environment."""
+    """Enough to rebuild a :class:`Bucket` in another process. Credentials are never
+    included (:meth:`~glacier.models.ProviderConfig.job_fields`): the remote side takes them
+    from its own environment."""
 
     provider_type: str
     provider: dict[str, Any]
@@ -29,7 +27,7 @@ class BucketRef(GlacierModel):
     def of(cls, bucket: Bucket) -> BucketRef:
         return cls(
             provider_type=type(bucket.provider.config).__name__,
-            provider=_public_fields(bucket.provider.config),
+            provider=bucket.provider.config.job_fields(),
             bucket_name=bucket.bucket_name,
             path="/" if bucket.explicit_root else bucket.path,
             format=bucket.format,
@@ -47,7 +45,7 @@ class BucketRef(GlacierModel):
         opening the ref with it keeps the credentials the ref omits. Else None."""
         if provider is None or type(provider.config).__name__ != self.provider_type:
             return None
-        return provider if _public_fields(provider.config) == self.provider else None
+        return provider if provider.config.job_fields() == self.provider else None
 
     def open(self, provider: Provider | None = None) -> Bucket:
         provider = provider or self.provider_instance()
@@ -83,19 +81,3 @@ class JobSpec(GlacierModel):
     result: BucketRef
     python_path: list[str] = []
     artifact: ArtifactRecord | None = None
-
-
-#: Identifiers that only make sense with their secret (AwsConfig rejects a key id without its
-#: secret key): left out of a ref when the secret is set, since the secret always is.
-_SECRET_PAIRS = {"access_key_id": "secret_access_key", "client_id": "client_secret"}
-
-
-def _public_fields(config: GlacierModel) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in config:
-        if value is None or isinstance(value, SecretStr):
-            continue
-        if key in _SECRET_PAIRS and getattr(config, _SECRET_PAIRS[key], None) is not None:
-            continue
-        out[key] = str(value) if isinstance(value, PurePath) else value
-    return out

@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO
 
+from glacier.backoff import Backoff, retry
 from glacier.errors import PathEscapeError, StorageError
 from glacier.local import tempfiles
 from glacier.local.leftovers import POINTER, STATE, read_pointer, sweep_state
@@ -40,6 +40,8 @@ from glacier.storage.formats import Format
 
 #: Attempts to list a dataset that writers keep committing to, before giving up.
 LIST_ATTEMPTS = 200
+#: Waits between those attempts: 0.5 ms at first, doubling up to 20 ms.
+LIST_BACKOFF = Backoff(0.0005, cap=0.02)
 
 
 def hidden(name: str) -> bool:
@@ -101,31 +103,39 @@ def snapshot(
 ) -> tuple[list[DataFile], list[IO[bytes]]]:
     """A consistent listing (and, with ``pin``, every file opened): no pointer moved and no
     file vanished between listing and opening. Retries while writers commit."""
-    for attempt in range(LIST_ATTEMPTS):
+
+    def attempt(_: int) -> tuple[list[DataFile], list[IO[bytes]]]:
         listing = list_files(prefix, fmt, real_root)
         handles: list[IO[bytes]] = []
         if pin:
             try:
                 handles = open_files([f.physical for f in listing.files])
             except FileNotFoundError:
-                time.sleep(min(0.0005 * attempt, 0.02))
-                continue
-        if listing.unchanged():
-            if listing.missing:
-                close_all(handles)
-                raise StorageError(
-                    f"Dataset {uri}: its committed version {listing.missing[0]} is missing "
-                    "(removed by hand?). Write the dataset again to replace it.",
-                    uri=uri,
-                )
-            return listing.files, handles
-        close_all(handles)
-        time.sleep(min(0.0005 * attempt, 0.02))
-    raise StorageError(
-        f"Dataset {uri} changed during each of {LIST_ATTEMPTS} attempts to read it (writers "
-        "commit continuously); retry when they pause.",
-        uri=uri,
-    )
+                raise _Changed from None
+        if not listing.unchanged():
+            close_all(handles)
+            raise _Changed
+        if listing.missing:
+            close_all(handles)
+            raise StorageError(
+                f"Dataset {uri}: its committed version {listing.missing[0]} is missing "
+                "(removed by hand?). Write the dataset again to replace it.",
+                uri=uri,
+            )
+        return listing.files, handles
+
+    try:
+        return retry(attempt, attempts=LIST_ATTEMPTS, backoff=LIST_BACKOFF, retry_on=_Changed)
+    except _Changed:
+        raise StorageError(
+            f"Dataset {uri} changed during each of {LIST_ATTEMPTS} attempts to read it (writers "
+            "commit continuously); retry when they pause.",
+            uri=uri,
+        ) from None
+
+
+class _Changed(Exception):
+    """A writer committed while a snapshot was being taken: list again."""
 
 
 @contextlib.contextmanager

@@ -22,7 +22,8 @@ from collections import deque
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
-from glacier.errors import ConfigError
+from glacier.backoff import Backoff, poll
+from glacier.errors import ConfigError, PollTimeoutError
 from glacier.runs.record import new_run_id
 from glacier.runs.recorder import Launch, launching, store_for
 from glacier.schedule.cron import schedule_param
@@ -233,14 +234,21 @@ class Server:
 
     def wait_idle(self, timeout: float = 60.0) -> bool:
         """Run until nothing is queued or running (for tests and scripts); False on timeout."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+
+        def idle() -> bool | None:
             self._dispatch()
-            if not self.queue and not self.running:
-                return True
-            self.wake.wait(0.05)
-            self.wake.clear()
-        return False
+            return True if not self.queue and not self.running else None
+
+        try:
+            return poll(
+                idle,
+                timeout=timeout,
+                backoff=Backoff(0.05, factor=1),
+                what="the server to go idle",
+                clock=_WakeClock(self.wake),
+            )
+        except PollTimeoutError:
+            return False
 
     def serve_forever(self) -> None:
         """Loop until :meth:`stop`; then shut down cleanly."""
@@ -289,3 +297,17 @@ class Server:
         self._reap()
         for watcher in self._watchers:
             watcher.join(timeout=2.0)
+
+
+class _WakeClock:
+    """Sleeps on the server's wake event, so a poll wakes as soon as something happens."""
+
+    def __init__(self, wake: threading.Event) -> None:
+        self.wake = wake
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        self.wake.wait(seconds)
+        self.wake.clear()

@@ -163,6 +163,8 @@ class WriteSource:
         self.pending: set[str] = set()
         self.dirty = True
         self._next_poll = 0.0
+        #: Listings done so far (observable progress: tests wait for polls by count).
+        self.listings = 0
 
     @property
     def name(self) -> str:
@@ -197,7 +199,9 @@ class WriteSource:
         self._next_poll = mono + self.poll_interval
         out: list[Due] = []
         wall = time.time()
-        for info in self._listing():
+        listing = self._listing()
+        self.listings += 1
+        for info in listing:
             key = event_key(info.uri, info.version)
             if key in self.seen or key in self.pending:
                 continue

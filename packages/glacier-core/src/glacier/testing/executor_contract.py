@@ -27,6 +27,8 @@ import polars as pl
 import pytest
 
 from glacier.adapters.base import ExecutorAdapter, JobStatus
+from glacier.backoff import Backoff, poll
+from glacier.errors import PollTimeoutError
 from glacier.jobs.refs import ref_of
 from glacier.jobs.spec import JobInput, JobSpec
 from glacier.jobs.staging import staging_ref
@@ -77,15 +79,28 @@ def wait(
     executor: Executor, job_id: str, timeout: float, until: set[JobStatus] | None = None
 ) -> JobStatus:
     """Poll until the job reaches ``until`` (default: any finished state) or time out."""
-    deadline = time.monotonic() + timeout
-    while True:
+    seen: list[JobStatus] = []
+
+    def reached() -> JobStatus | None:
         status = executor.get_job_status(job_id)
         assert isinstance(status, JobStatus), f"get_job_status returned {status!r}"
-        if (status in until) if until else status.finished:
-            return status
-        if time.monotonic() > deadline:
-            pytest.fail(f"job {job_id} still {status} after {timeout}s")
-        time.sleep(0.1)
+        seen.append(status)
+        return status if ((status in until) if until else status.finished) else None
+
+    try:
+        return poll(reached, timeout=timeout, backoff=Backoff(0.05, cap=0.5), what=f"job {job_id}")
+    except PollTimeoutError:
+        pytest.fail(f"job {job_id} still {seen[-1]} after {timeout}s")
+
+
+def fetch(executor: Executor, spec: JobSpec) -> Any:
+    """The job's result, read as the runtime reads it: through the provider the executor
+    was created with when that provider owns the staging bucket (job specs carry no
+    secrets, so credentials given only in that provider's config reach storage this way)."""
+    from glacier.dag.remote import _fetch_result
+
+    adapter: ExecutorAdapter = executor._get_adapter()
+    return _fetch_result(spec.result, spec.result.owned_by(adapter.provider))
 
 
 class ExecutorContract:
@@ -99,21 +114,17 @@ class ExecutorContract:
         raise NotImplementedError("override the `executor` fixture")
 
     def test_frame_result_round_trip(self, executor: Executor) -> None:
-        from glacier.dag.remote import _fetch_result
-
         job_id, spec = submit(executor, contract_frame, 4)
         assert isinstance(job_id, str) and job_id
         assert wait(executor, job_id, self.timeout) is JobStatus.SUCCEEDED
-        result = _fetch_result(spec.result)
+        result = fetch(executor, spec)
         assert isinstance(result, pl.LazyFrame)
         assert result.collect().sort("i")["sq"].to_list() == [0, 1, 4, 9]
 
     def test_json_result_round_trip(self, executor: Executor) -> None:
-        from glacier.dag.remote import _fetch_result
-
         job_id, spec = submit(executor, contract_value, 2, 3)
         assert wait(executor, job_id, self.timeout) is JobStatus.SUCCEEDED
-        assert _fetch_result(spec.result) == {"sum": 5}
+        assert fetch(executor, spec) == {"sum": 5}
 
     def test_failure_carries_engine_error(self, executor: Executor) -> None:
         job_id, _ = submit(executor, contract_fail)
