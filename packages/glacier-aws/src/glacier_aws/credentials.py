@@ -165,17 +165,15 @@ def delta_options(config: AwsConfig, creds: StaticCredentials | None) -> dict[st
     conditional-put commits (``If-None-Match``), which make concurrent writers safe without
     a DynamoDB lock (never ``AWS_S3_ALLOW_UNSAFE_RENAME``)."""
     options: dict[str, str] = {"aws_region": config.region, "aws_conditional_put": "etag"}
-    if config.endpoint_url:
-        options["aws_endpoint_url"] = config.endpoint_url
-        if config.endpoint_url.startswith("http://"):
+    endpoint = endpoint_url(config)  # the one rule: the config's, else the environment's
+    if endpoint:
+        options["aws_endpoint_url"] = endpoint
+        if endpoint.startswith("http://"):
             options["aws_allow_http"] = "true"
     if creds is None:  # delta-rs reads neither profiles nor ~/.aws: resolve them here
         creds = _chain_credentials(config)
     if creds is not None:
-        options["aws_access_key_id"] = creds.access_key_id
-        options["aws_secret_access_key"] = creds.secret_access_key.get_secret_value()
-        if creds.session_token is not None:
-            options["aws_session_token"] = creds.session_token.get_secret_value()
+        options.update(creds.options())
     return options
 
 

@@ -106,13 +106,15 @@ def retry(
     attempts: int,
     backoff: Backoff,
     retry_on: type[BaseException] | tuple[type[BaseException], ...] = Exception,
+    retry_if: Callable[[BaseException], bool] | None = None,
     on_retry: Callable[[int, BaseException, float], None] | None = None,
     deadline: float | None = None,
     clock: Clock = SYSTEM_CLOCK,
 ) -> T:
     """Call ``fn(attempt)`` (attempt counts from 1) until it returns, at most ``attempts``
-    times. A ``retry_on`` error is retried after the backoff's next delay, reported first to
-    ``on_retry(attempt, error, delay)``; any other error, and the last attempt's, propagates.
+    times. A ``retry_on`` error (for which ``retry_if(error)`` is true, when given) is retried
+    after the backoff's next delay, reported first to ``on_retry(attempt, error, delay)``; any
+    other error, and the last attempt's, propagates.
     With ``deadline`` (seconds from now), no retry starts whose delay would end past it."""
     if attempts < 1:
         raise ValueError(f"retry needs at least one attempt, got {attempts}")
@@ -124,7 +126,7 @@ def retry(
         try:
             return fn(attempt)
         except retry_on as exc:
-            if attempt >= attempts:
+            if attempt >= attempts or (retry_if is not None and not retry_if(exc)):
                 raise
             delay = next(delays)
             if end is not None and clock.monotonic() + delay > end:

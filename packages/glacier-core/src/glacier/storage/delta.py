@@ -15,8 +15,6 @@ Delta bucket is used, never at ``import glacier``.
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -25,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from glacier.backoff import Backoff, retry
 from glacier.errors import (
     GlacierError,
     MissingDependencyError,
@@ -40,6 +39,8 @@ if TYPE_CHECKING:
 
 #: A concurrent writer committed first: write again on top of its version (last one wins).
 COMMIT_ATTEMPTS = 12
+#: Between attempts after losing a commit race: short, growing, jittered (writers spread out).
+RACE_BACKOFF = Backoff(0.02, factor=1.5, cap=0.5, jitter=0.5)
 #: Folders of a Delta table that hold its state (never data of another format).
 DELTA_STATE = ("_delta_log", "_change_data")
 
@@ -148,26 +149,28 @@ class DeltaTableIO:
         no commit (readers never see them); :meth:`vacuum` removes them.
         """
         deltalake = require_deltalake()
-        for attempt in range(COMMIT_ATTEMPTS):
+
+        def write(attempt: int) -> None:
             stream: Any = (
                 data if isinstance(data, pl.DataFrame) else data.collect_batches(lazy=True)
             )
-            try:
-                with self._translating("write"):
-                    deltalake.write_deltalake(
-                        self.uri,
-                        stream,
-                        mode="overwrite",
-                        schema_mode="overwrite",
-                        partition_by=list(partition_by) if partition_by else None,
-                        storage_options=self.storage_options,
-                    )
-            except StorageError as exc:
-                if _lost_race(exc.__cause__) and attempt + 1 < COMMIT_ATTEMPTS:
-                    time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
-                    continue
-                raise
-            break
+            with self._translating("write"):
+                deltalake.write_deltalake(
+                    self.uri,
+                    stream,
+                    mode="overwrite",
+                    schema_mode="overwrite",
+                    partition_by=list(partition_by) if partition_by else None,
+                    storage_options=self.storage_options,
+                )
+
+        retry(
+            write,
+            attempts=COMMIT_ATTEMPTS,
+            backoff=RACE_BACKOFF,
+            retry_on=StorageError,
+            retry_if=lambda exc: _lost_race(exc.__cause__),
+        )
         with self._translating("write"):
             table = self._table()
             version = int(table.version())
@@ -199,14 +202,12 @@ class DeltaTableIO:
         """The table at its latest version. A log entry that another writer is still putting
         in place is read again (a few times, briefly)."""
         deltalake = require_deltalake()
-        for attempt in range(COMMIT_ATTEMPTS):
-            try:
-                return deltalake.DeltaTable(self.uri, storage_options=self.storage_options)
-            except Exception as exc:
-                if not _lost_race(exc) or attempt + 1 == COMMIT_ATTEMPTS:
-                    raise
-                time.sleep(random.uniform(0.01, 0.05))
-        raise AssertionError("unreachable")
+        return retry(
+            lambda attempt: deltalake.DeltaTable(self.uri, storage_options=self.storage_options),
+            attempts=COMMIT_ATTEMPTS,
+            backoff=RACE_BACKOFF,
+            retry_if=_lost_race,
+        )
 
     def _translating(self, action: str) -> _Translating:
         return _Translating(action, self.display_uri, self.translate)

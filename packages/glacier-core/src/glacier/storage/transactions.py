@@ -24,13 +24,12 @@ by a write or :meth:`DatasetLog.gc`).
 from __future__ import annotations
 
 import logging
-import random
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
+from glacier.backoff import Backoff, retry
 from glacier.errors import StorageError
 from glacier.storage.manifest import Manifest, manifest_key, next_manifest, token_of
 
@@ -40,6 +39,12 @@ log = logging.getLogger(__name__)
 ORPHAN_AGE = timedelta(hours=24)
 #: Commit attempts before giving up (each lost race re-reads the manifest).
 COMMIT_ATTEMPTS = 64
+#: Between attempts after losing a commit race: a few ms, growing, jittered.
+RACE_BACKOFF = Backoff(0.005, factor=1.2, cap=0.2, jitter=0.8)
+
+
+class _LostRace(Exception):
+    """Another writer committed between our read of the manifest and our conditional PUT."""
 
 
 @dataclass(frozen=True)
@@ -113,7 +118,10 @@ class DatasetLog:
         )
 
     def _commit(self, make: _Make) -> Committed:
-        for attempt in range(COMMIT_ATTEMPTS):
+        """Commit the manifest ``make(previous)`` on top of the current one; a writer that
+        loses the race reads the new current manifest and commits again (last one wins)."""
+
+        def attempt(number: int) -> Committed:
             current = self.read()
             previous, tag = current if current is not None else (None, None)
             manifest = make(previous)
@@ -125,14 +133,20 @@ class DatasetLog:
                 if after is not None and after[0].to_bytes() == manifest.to_bytes():
                     return Committed(manifest, previous)
                 raise
-            if done:
-                return Committed(manifest, previous)
-            time.sleep(random.uniform(0.001, 0.01) * min(attempt + 1, 20))  # lost a race
-        raise StorageError(
-            f"Could not commit {self.uri}: other writers committed first {COMMIT_ATTEMPTS} "
-            "times in a row. Write again.",
-            uri=self.uri,
-        )
+            if not done:
+                raise _LostRace
+            return Committed(manifest, previous)
+
+        try:
+            return retry(
+                attempt, attempts=COMMIT_ATTEMPTS, backoff=RACE_BACKOFF, retry_on=_LostRace
+            )
+        except _LostRace:
+            raise StorageError(
+                f"Could not commit {self.uri}: other writers committed first {COMMIT_ATTEMPTS} "
+                "times in a row. Write again.",
+                uri=self.uri,
+            ) from None
 
     # -- cleanup -------------------------------------------------------------------------
     def stale_files(
