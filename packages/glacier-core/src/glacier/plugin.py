@@ -55,6 +55,17 @@ if TYPE_CHECKING:
         WriteResult,
     )
     from glacier.adapters.http import http_result
+    from glacier.compiler.deploy_ir import (
+        DRIVER_CONTAINER,
+        RUNS_ENV,
+        DriverConfig,
+        IRAlarm,
+        IRArtifact,
+        IRDriver,
+        IRSchedule,
+        IRTrigger,
+    )
+    from glacier.compiler.driver_image import CONTEXT, DOCKERFILE
     from glacier.compiler.emitter import STAGING_PREFIX, EngineEmitter, PulumiEmitter
     from glacier.compiler.errors import (
         CompilerError,
@@ -62,8 +73,12 @@ if TYPE_CHECKING:
         UnsupportedFeatureError,
     )
     from glacier.compiler.handles import (
+        ArtifactHandle,
         BucketGrant,
         BucketHandle,
+        DriverHandle,
+        ExecutorHandle,
+        FunctionHandle,
         IdentityHandle,
         KeyHandle,
         ProviderHandle,
@@ -99,6 +114,7 @@ if TYPE_CHECKING:
     )
     from glacier.compiler.program import HookTarget, ProgramWriter
     from glacier.compiler.pyrender import Call, Expr, py_comment, py_ident, py_literal
+    from glacier.deploy.record import RECORD_ENV
     from glacier.errors import (
         AccessDeniedError,
         BucketNotFoundError,
@@ -178,12 +194,28 @@ _GROUPS: dict[str, tuple[str, ...]] = {
     "glacier.spark.package": ("StagedJob", "entrypoint_source", "python_error", "stage_job"),
     "glacier.compiler.emitter": ("STAGING_PREFIX", "EngineEmitter", "PulumiEmitter"),
     "glacier.compiler.handles": (
+        "ArtifactHandle",
         "BucketGrant",
         "BucketHandle",
+        "DriverHandle",
+        "ExecutorHandle",
+        "FunctionHandle",
         "IdentityHandle",
         "KeyHandle",
         "ProviderHandle",
     ),
+    "glacier.compiler.deploy_ir": (
+        "DRIVER_CONTAINER",
+        "RUNS_ENV",
+        "DriverConfig",
+        "IRAlarm",
+        "IRArtifact",
+        "IRDriver",
+        "IRSchedule",
+        "IRTrigger",
+    ),
+    "glacier.compiler.driver_image": ("CONTEXT", "DOCKERFILE"),
+    "glacier.deploy.record": ("RECORD_ENV",),
     "glacier.compiler.ir": (
         "Grant",
         "IRBucket",
@@ -264,11 +296,17 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "API_VERSION",
+    "CONTEXT",
+    "DOCKERFILE",
+    "DRIVER_CONTAINER",
     "NAME",
+    "RECORD_ENV",
+    "RUNS_ENV",
     "STAGING_PREFIX",
     "TIER_LEVELS",
     "AccessDeniedError",
     "AdvancedStorageConfig",
+    "ArtifactHandle",
     "Bucket",
     "BucketAdapter",
     "BucketBackend",
@@ -282,6 +320,8 @@ __all__ = [
     "CompilerError",
     "ConfigError",
     "ConflictingConfigError",
+    "DriverConfig",
+    "DriverHandle",
     "EncryptionConfig",
     "EngineEmitter",
     "EnvDetector",
@@ -290,18 +330,25 @@ __all__ = [
     "ExecutorAdapter",
     "ExecutorBackend",
     "ExecutorConfig",
+    "ExecutorHandle",
     "Expr",
+    "FunctionHandle",
     "FunctionInvocationError",
     "GlacierError",
     "GlacierModel",
     "Grant",
     "HookTarget",
+    "IRAlarm",
+    "IRArtifact",
     "IRBucket",
     "IRBucketPart",
     "IRCompute",
+    "IRDriver",
     "IRGraph",
     "IRProvider",
+    "IRSchedule",
     "IRTask",
+    "IRTrigger",
     "IdentityHandle",
     "JobError",
     "JobSpec",
