@@ -40,12 +40,37 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     pipe = _load(args)
     params = pipe.params.bind(parse_params(args.param), text=True)
-    result = pipe.run(
-        max_workers=args.max_workers,
-        raise_on_failure=False,
-        progress=None if args.quiet else ConsoleProgress(),
-        **params,
-    )
+    launch = None
+    if args.scheduled_at or args.event_uri:  # started by a cloud scheduler / bucket event
+        from glacier.runs.cloud import claim, event_start, scheduled_start
+        from glacier.runs.record import new_run_id
+        from glacier.runs.recorder import Launch, store_for
+
+        if args.event_uri:
+            start = event_start(pipe, args.event_uri, args.event_version or "", args.trigger_id)
+        else:
+            start = scheduled_start(pipe, args.scheduled_at)
+        if start.ignored:
+            print(f"glacier: not run: {start.ignored}")
+            return 0
+        run_id = new_run_id()
+        first = claim(store_for(pipe), str(pipe.name), start, run_id)
+        if first is not None:
+            print(f"glacier: already started as run {first} (a repeated delivery): not run again")
+            return 0
+        params = {**pipe.params.bind(start.params), **params}
+        launch = Launch(trigger=start.trigger, run_id=run_id)
+    import contextlib
+
+    from glacier.runs.recorder import launching
+
+    with launching(launch) if launch is not None else contextlib.nullcontext():
+        result = pipe.run(
+            max_workers=args.max_workers,
+            raise_on_failure=False,
+            progress=None if args.quiet else ConsoleProgress(),
+            **params,
+        )
     print(summary_table(result))
     for run in result.failed:
         print(
@@ -171,6 +196,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="tasks running at once (default: enough for I/O-bound fan-out)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    started = p.add_argument_group(
+        "started by the cloud (the compiled driver's schedules and triggers; each start "
+        "runs at most once)"
+    )
+    started.add_argument(
+        "--scheduled-at", metavar="TIME", help="the tick of the pipeline's schedule (ISO time)"
+    )
+    started.add_argument("--event-uri", metavar="URI", help="the object a bucket event names")
+    started.add_argument(
+        "--event-version", metavar="V", help="its version (S3 sequencer, GCS generation, ETag)"
+    )
+    started.add_argument("--trigger-id", metavar="ID", help="which OnWrite trigger fired")
     p.set_defaults(func=_cmd_run)
     from glacier.cli import backfill, runs, serve  # operating commands (glacier/cli/*.py)
 

@@ -69,7 +69,9 @@ class PulumiCompiler:
         pipeline: Any,
         customizations: Mapping[str, PulumiCustomization] | None = None,
     ) -> CompiledInfra:
-        graph = pipeline.build(**self.params)
+        from glacier.schedule.spec import sample_params
+
+        graph = pipeline.build(**{**sample_params(pipeline, self.params), **self.params})
         emitters: dict[type, PulumiEmitter] = {}
         builder = IRBuilder(
             lambda config: self._emitter_class(type(config)).provider_key(config),
@@ -114,7 +116,7 @@ class PulumiCompiler:
         for emitter in sorted(emitters.values(), key=lambda e: e.cloud):
             requirements += [r for r in emitter.requirements if r not in requirements]
         notes = [note for bucket in ir.buckets for note in bucket.notes]
-        notes += _reference_notes(ir) + deployment.notes
+        notes += _reference_notes(ir) + deployment.notes + writer.notes
         if hooks:
             notes.append(
                 "Customization hooks are imported by module path: make their modules "

@@ -152,6 +152,8 @@ class ProgramWriter:
         self._helpers: dict[str, Helper] = {}
         #: The deployment record the program exports (``glacier_deployment``).
         self.deployment = DeploymentOutput(ir.pipeline)
+        #: Lines for the compile summary that emit steps add (what to do by hand, ...).
+        self.notes: list[str] = []
 
     @property
     def resource_count(self) -> int:
@@ -331,6 +333,8 @@ class ProgramWriter:
         out += third
         for name in sorted(self._helpers):
             out += ["", "", *self._helpers[name].lines]
+        if self._helpers and not self._hooks:
+            out.append("")  # two blank lines after a function (sections add one)
         if self._hooks:
             out += ["", "", *_HOOK_HELPER, "", ""]
             for ref, var in sorted(self._hooks.items(), key=lambda kv: kv[1]):
