@@ -804,7 +804,12 @@ pulumi.export(
             "compliance_data": {"kind": "bucket", "name": "glacier-compliance-data"},
             "curated": {"kind": "bucket", "name": "glacier-data"},
             "data": {"kind": "bucket", "name": "glacier-data"},
-            "etl": {"kind": "executor", "staging_bucket": "glacier-compliance-etl-staging"},
+            "etl": {
+                "kind": "executor",
+                "identity": etl_role.arn,
+                "staging_bucket": "glacier-compliance-etl-staging",
+                "name": etl_job.name,
+            },
         },
     },
 )

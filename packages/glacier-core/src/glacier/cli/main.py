@@ -39,7 +39,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from glacier.dag.progress import ConsoleProgress, summary_table
 
     pipe = _load(args)
-    params = pipe.params.bind(parse_params(args.param), text=True)
+    given: dict[str, Any] = dict(parse_params(args.param))
     launch = None
     if args.scheduled_at or args.event_uri:  # started by a cloud scheduler / bucket event
         from glacier.runs.cloud import claim, event_start, scheduled_start
@@ -58,8 +58,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if first is not None:
             print(f"glacier: already started as run {first} (a repeated delivery): not run again")
             return 0
-        params = {**pipe.params.bind(start.params), **params}
+        given = {**start.params, **given}
         launch = Launch(trigger=start.trigger, run_id=run_id)
+    params = pipe.params.bind(given, text=True)
     import contextlib
 
     from glacier.runs.recorder import launching
@@ -112,22 +113,34 @@ def _cmd_plugins(args: argparse.Namespace) -> int:
 
 
 def _cmd_compile(args: argparse.Namespace) -> int:
+    import tempfile
     from collections import Counter
 
     from glacier.compiler import PulumiCompiler
+    from glacier.deploy.artifact import package_pipeline
 
     pipe = _load(args)
     params = pipe.params.bind(parse_params(args.param), text=True)
-    infra = pipe.compile(PulumiCompiler(**params))
-    kinds = Counter(str(r.kind) for r in infra.resources)
-    what = ", ".join(f"{n} {kind}{'' if n == 1 else 's'}" for kind, n in sorted(kinds.items()))
-    count = getattr(infra, "pulumi_resource_count", None)
-    summary = f"{count} Pulumi resources ({what})" if count is not None else what
-    if args.check:
-        print(f"ok: pipeline {pipe.name!r} compiles to {summary}; nothing written")
-        return 0
-    infra.export_pulumi(args.out)
-    print(f"wrote Pulumi project of pipeline {pipe.name!r} to {args.out}: {summary}")
+    with tempfile.TemporaryDirectory(prefix="glacier-artifact-") as folder:
+        # the code artifact (build/artifact/): what the driver and every engine install
+        built = package_pipeline(args.target, folder)
+        driver = False if args.no_driver else "auto"
+        infra = pipe.compile(PulumiCompiler(driver=driver, artifact=built, **params))
+        infra.artifact = built
+        kinds = Counter(str(r.kind) for r in infra.resources)
+        if infra.deployment is not None and infra.deployment.driver is not None:
+            kinds["driver"] += 1
+        what = ", ".join(f"{n} {kind}{'' if n == 1 else 's'}" for kind, n in sorted(kinds.items()))
+        count = getattr(infra, "pulumi_resource_count", None)
+        summary = f"{count} Pulumi resources ({what})" if count is not None else what
+        if args.check:
+            print(f"ok: pipeline {pipe.name!r} compiles to {summary}; nothing written")
+        else:
+            infra.export_pulumi(args.out)
+            print(f"wrote Pulumi project of pipeline {pipe.name!r} to {args.out}: {summary}")
+        print(built.summary())
+    for note in infra.notes:
+        print(f"note: {note}")
     return 0
 
 
@@ -252,6 +265,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--check",
         action="store_true",
         help="compile and count the resources; write nothing",
+    )
+    p.add_argument(
+        "--no-driver",
+        action="store_true",
+        help="emit no cloud driver (run the pipeline with `glacier run` against the record)",
     )
     p.set_defaults(func=_cmd_compile)
 

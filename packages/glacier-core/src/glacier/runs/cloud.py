@@ -111,33 +111,28 @@ def event_start(pipe: Pipeline, uri: str, version: str, trigger_id: str | None) 
     key = _key("event", trigger.id, uri, version)
     relative = _relative_key(uri, bucket)
     if relative is None or (bucket.is_dataset and not trigger.matches(relative)):
-        why = f"{uri} is not under {bucket.bucket_name}/{bucket.path}{trigger.prefix}"
+        why = f"{uri} is not under {bucket.get_uri()}{trigger.prefix}"
         if relative is not None:
             why = f"{uri} does not match the trigger (suffix, or a '_'/'.' path part)"
         return CloudStart({}, info, key, ignored=why)
     params: dict[str, Any] = {}
     if param:
         if kind_of(pipe.fn, param) == "bucket":
-            params[param] = bucket.provider.bucket(bucket.bucket_name, path=_key_of(uri))
+            path = bucket.path + relative if bucket.is_dataset else bucket.path
+            params[param] = bucket.provider.bucket(bucket.bucket_name, path=path)
         else:
             params[param] = uri
     return CloudStart(params, info, key)
 
 
-def _key_of(uri: str) -> str:
-    return uri.split("://", 1)[-1].split("/", 1)[1] if "/" in uri.split("://", 1)[-1] else ""
-
-
 def _relative_key(uri: str, bucket: Any) -> str | None:
-    """The object's key relative to the trigger bucket's watched folder, or None when the
-    URI is in another bucket or outside it."""
-    rest = uri.split("://", 1)[-1]
-    name, _, key = rest.partition("/")
-    if name.split("@", 1)[0] != bucket.bucket_name:
-        return None
+    """The object's key relative to the trigger bucket's watched prefix (its own URI, the
+    form events name objects by: ``s3://b/landing/`` + ``x.parquet``), or None outside it."""
+    base = bucket.get_uri()
     if bucket.is_dataset:
-        return key[len(bucket.path) :] if key.startswith(bucket.path) else None
-    return "" if key == bucket.path else None
+        base = base if base.endswith("/") else base + "/"
+        return uri[len(base) :] if uri.startswith(base) else None
+    return "" if uri == base else None
 
 
 def _key(*parts: str) -> str:
