@@ -30,7 +30,7 @@ def _quiet_pulumi_warnings() -> Iterator[None]:
 @pytest.fixture
 def export_and_run(tmp_path: Path) -> Callable[..., tuple[Path, Any]]:
     """Export a CompiledInfra and run it under Pulumi mocks."""
-    from glacier.deploy.mockrun import run_program
+    from glacier.deploy.mockrun import run_isolated as run_program
 
     def run(infra: Any, name: str = "infra") -> tuple[Path, Any]:
         out = tmp_path / name

@@ -18,7 +18,8 @@ import pytest
 
 from glacier import PulumiCompiler
 from glacier.deploy.artifact import BuiltArtifact, package_pipeline
-from glacier.deploy.mockrun import Graph, run_program
+from glacier.deploy.mockrun import Graph
+from glacier.deploy.mockrun import run_isolated as run_program
 from glacier.deploy.record import DeploymentRecord, record_from_stack_outputs
 
 HERE = Path(__file__).resolve().parent
@@ -48,15 +49,10 @@ def artifact(project: Any, tmp_path_factory: pytest.TempPathFactory) -> BuiltArt
 def deployed(
     project: Any, artifact: BuiltArtifact, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Any, Path, Graph]:
-    import warnings
-
     infra = project.nightly.compile(PulumiCompiler(artifact=artifact))
     out = tmp_path_factory.mktemp("infra") / "nightly"
     infra.export_pulumi(out)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        graph = run_program(out)
-    return infra, out, graph
+    return infra, out, run_program(out)
 
 
 def _statements(graph: Graph, role_name: str) -> list[dict[str, Any]]:
@@ -464,3 +460,26 @@ def test_cron_with_both_day_fields_is_refused() -> None:
 
     with pytest.raises(UnsupportedFeatureError, match="both day-of-month and day-of-week"):
         aws_cron("0 2 1 * 1")
+
+
+def test_the_plan_shows_the_driver_and_its_grants(
+    deployed: tuple[Any, Path, Graph],
+) -> None:
+    from glacier.deploy.plan import build_plan
+
+    infra, out, graph = deployed
+    mocked = {
+        "resources": [{"type": r.type, "name": r.name} for r in graph.resources if not r.read_id],
+        "outputs": graph.outputs,
+    }
+    plan = build_plan(infra.ir, "test", mocked, infra.deployment)
+    text = plan.render()
+    assert "driver nightly-driver (aws-eu-west-1)" in text
+    assert "started by: schedule 0 2 * * * (Europe/Paris)" in text
+    assert "read  shop-lake/raw/orders/*" in text and "submit etl" in text
+    driver = next(i for i in plan.items if i.kind == "driver")
+    names = {name for _, name in driver.resources}
+    assert {"nightly-driver", "nightly-artifact", "nightly-schedule"} <= names
+    assert plan.record is not None and plan.record.artifact is not None
+    readme = (out / "README.md").read_text()
+    assert "build/driver/Dockerfile" in readme and "Docker must run" in readme

@@ -340,7 +340,7 @@ def emit_driver(
     else:
         image_ref = cfg.image
     logs = logs_policy(group)
-    exec_statements += logs.args[0]["Statement"]  # type: ignore[index]
+    exec_statements += logs.args[0]["Statement"]
     exec_policy = out.resource(
         "aws.iam.RolePolicy",
         f"{driver.name}-execution",

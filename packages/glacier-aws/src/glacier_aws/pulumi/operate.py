@@ -115,7 +115,7 @@ def start_role(name: str, service: str, driver: DriverHandle, out: ProgramWriter
         provider=d.provider,
         var_hint=f"{name}_role",
     )
-    statements = [
+    statements: list[dict[str, Any]] = [
         {
             "Sid": "RunDriver",
             "Effect": "Allow",

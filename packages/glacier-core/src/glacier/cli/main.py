@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from glacier.cli.params import add_param_option, parse_params
 
@@ -124,7 +124,7 @@ def _cmd_compile(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="glacier-artifact-") as folder:
         # the code artifact (build/artifact/): what the driver and every engine install
         built = package_pipeline(args.target, folder)
-        driver = False if args.no_driver else "auto"
+        driver: Literal["auto"] | bool = False if args.no_driver else "auto"
         infra = pipe.compile(PulumiCompiler(driver=driver, artifact=built, **params))
         infra.artifact = built
         kinds = Counter(str(r.kind) for r in infra.resources)

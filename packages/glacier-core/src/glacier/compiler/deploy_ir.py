@@ -266,10 +266,10 @@ def _driver_cloud(
     if config.cloud is not None:
         providers = [p for p in providers if p.cloud == config.cloud]
         if not providers:
-            clouds = ", ".join(sorted({p.cloud for p in ir.providers})) or "none"
+            known = ", ".join(sorted({p.cloud for p in ir.providers})) or "none"
             raise CompilerError(
                 f"DriverConfig(cloud={config.cloud!r}): pipeline {ir.pipeline!r} has no "
-                f"provider on that cloud (its clouds: {clouds})."
+                f"provider on that cloud (its clouds: {known})."
             )
     clouds = sorted({p.cloud for p in providers})
     if not providers:

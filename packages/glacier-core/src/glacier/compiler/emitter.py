@@ -490,25 +490,25 @@ class PulumiEmitter(ABC):
         grants: list[BucketGrant] = []
         seen: set[tuple[str, str, str]] = set()
         for grant in driver.grants:
-            handle = out.handles.buckets.get(grant.bucket)
-            if handle is None:
-                handle = self.deploy_bucket(
+            bucket = out.handles.buckets.get(grant.bucket)
+            if bucket is None:
+                bucket = self.deploy_bucket(
                     driver.provider,
                     grant.bucket.split("/", 1)[1],
                     driver.tags,
                     f"{driver.pipeline}-runs",
                     out,
                 )
-            if handle.provider.cloud != driver.provider.cloud:
+            if bucket.provider.cloud != driver.provider.cloud:
                 raise self.unsupported(
                     f"The driver of {driver.pipeline!r} on {driver.provider.cloud} reading or "
-                    f"writing {handle.provider.cloud} bucket {handle.bucket.bucket_name!r} in a "
+                    f"writing {bucket.provider.cloud} bucket {bucket.bucket.bucket_name!r} in a "
                     "task that runs in the driver",
                     "run that task on an executor of the bucket's cloud, or choose the driver's "
                     "cloud with DriverConfig(cloud=...)",
                 )
-            seen.add((handle.bucket.key, grant.prefix, grant.mode))
-            grants.append(BucketGrant(handle, grant.prefix, grant.mode))
+            seen.add((bucket.bucket.key, grant.prefix, grant.mode))
+            grants.append(BucketGrant(bucket, grant.prefix, grant.mode))
         for name in driver.executors:
             executor = out.handles.executors.get(name)
             if executor is None or executor.staging is None:

@@ -464,6 +464,20 @@ class CompiledInfra:
                     more = len(p.left_out) - _README_LIMIT
                     shown += f" and {more} more" if more > 0 else ""
                     lines.append(f"  - left out (look like secrets): {shown}")
+        driver = self.deployment.driver if self.deployment is not None else None
+        if driver is not None:
+            lines += [
+                "",
+                f"The pipeline runs in the cloud in its driver `{_md(driver.name)}`: `pulumi up` "
+                f"uploads the code artifact in `{ARTIFACT_DIR}/` (written by `glacier compile`)",
+            ]
+            if driver.config.image is None:
+                lines.append(
+                    "and builds the driver image from `build/driver/Dockerfile` (Docker must "
+                    "run on this machine; or build it elsewhere and set DriverConfig(image=...))."
+                )
+            else:
+                lines.append(f"and runs the image `{_md(driver.config.image)}`.")
         if self.notes:
             lines += ["", "Notes:", "", *[f"- {n}" for n in self.notes]]
         return "\n".join(lines) + "\n"

@@ -215,7 +215,8 @@ def deploy(
             echo(built.summary())
         for note in infra.notes:
             echo(f"note: {note}")
-        plan = build_plan(infra.ir, stack, run_under_mocks(project_dir, stack))
+        mocked = run_under_mocks(project_dir, stack)
+        plan = build_plan(infra.ir, stack, mocked, infra.deployment)
         result.plan = plan
         echo(plan.render())
         if mode == "plan":

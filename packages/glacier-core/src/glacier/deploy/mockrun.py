@@ -278,12 +278,70 @@ def run(directory: str | Path, stack: str = "plan") -> dict[str, Any]:
     return {"resources": found, "outputs": _json_safe(graph.outputs)}
 
 
+def run_isolated(
+    directory: str | Path, stack: str = "test", python: str | None = None
+) -> Graph:
+    """:func:`run_program` in a child process (Pulumi's runtime keeps per-process state that
+    other libraries' event loops and threads can disturb): the same :class:`Graph`, with
+    values made JSON-safe (unknown Outputs as text)."""
+    import subprocess
+
+    proc = subprocess.run(
+        [
+            python or sys.executable,
+            "-W",
+            "ignore",
+            "-m",
+            "glacier.deploy.mockrun",
+            "--graph",
+            str(directory),
+            stack,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"the program failed under Pulumi mocks:\n{proc.stderr[-4000:]}")
+    data = json.loads(proc.stdout)
+    resources = [Registered(**r) for r in data["resources"]]
+    calls = [(token, args) for token, args in data["calls"]]
+    return Graph(resources, calls, data["outputs"])
+
+
+def _graph_json(graph: Graph) -> dict[str, Any]:
+    return {
+        "resources": [
+            {
+                "type": r.type,
+                "name": r.name,
+                "inputs": _json_safe(r.inputs),
+                "urn": r.urn,
+                "provider": r.provider,
+                "dependencies": list(r.dependencies),
+                "read_id": r.read_id,
+                "retain_on_delete": r.retain_on_delete,
+            }
+            for r in graph.resources
+        ],
+        "calls": [[token, _json_safe(args)] for token, args in graph.calls],
+        "outputs": _json_safe(graph.outputs),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    full = bool(args) and args[0] == "--graph"
+    args = args[1:] if full else args
     if not args:
-        print("usage: python -m glacier.deploy.mockrun PROJECT_DIR [STACK]", file=sys.stderr)
+        print(
+            "usage: python -m glacier.deploy.mockrun [--graph] PROJECT_DIR [STACK]",
+            file=sys.stderr,
+        )
         return 2
-    result = run(args[0], args[1] if len(args) > 1 else "plan")
+    stack = args[1] if len(args) > 1 else ("test" if full else "plan")
+    result = _graph_json(run_program(args[0], stack=stack)) if full else run(args[0], stack)
     sys.stdout.write(json.dumps(result, sort_keys=True) + "\n")
     return 0
 
