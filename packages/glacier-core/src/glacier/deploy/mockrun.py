@@ -278,9 +278,7 @@ def run(directory: str | Path, stack: str = "plan") -> dict[str, Any]:
     return {"resources": found, "outputs": _json_safe(graph.outputs)}
 
 
-def run_isolated(
-    directory: str | Path, stack: str = "test", python: str | None = None
-) -> Graph:
+def run_isolated(directory: str | Path, stack: str = "test", python: str | None = None) -> Graph:
     """:func:`run_program` in a child process (Pulumi's runtime keeps per-process state that
     other libraries' event loops and threads can disturb): the same :class:`Graph`, with
     values made JSON-safe (unknown Outputs as text)."""
