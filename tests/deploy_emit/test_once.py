@@ -132,6 +132,10 @@ def test_a_scheduled_tick_runs_once_with_its_logical_date(project: Path) -> None
     tokyo = ["run", f"{project / 'ops.py'}:tokyo", "-q", "--scheduled-at", "2026-10-31T15:00Z"]
     assert main(tokyo) == 0
     assert _runs(project)[-1] == "tokyo 2026-11-01"
+    # a scheduler with a static command passes "latest": the latest tick, once
+    latest = ["run", f"{project / 'ops.py'}:tokyo", "-q", "--scheduled-at", "latest"]
+    assert main(latest) == 0 and main(latest) == 0
+    assert len([r for r in _runs(project) if r.startswith("tokyo")]) == 2
 
 
 def test_concurrent_claims_have_one_winner(tmp_path: Path) -> None:

@@ -214,7 +214,9 @@ def build_parser() -> argparse.ArgumentParser:
         "runs at most once)"
     )
     started.add_argument(
-        "--scheduled-at", metavar="TIME", help="the tick of the pipeline's schedule (ISO time)"
+        "--scheduled-at",
+        metavar="TIME",
+        help="the tick of the pipeline's schedule (ISO time, or latest)",
     )
     started.add_argument("--event-uri", metavar="URI", help="the object a bucket event names")
     started.add_argument(

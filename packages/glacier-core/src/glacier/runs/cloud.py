@@ -2,8 +2,9 @@
 
 The compiled program starts the driver (``glacier run <module>:<pipeline>``) with:
 
-- ``--scheduled-at TIME`` from a scheduler (EventBridge Scheduler's ``scheduled-time``,
-  Cloud Scheduler's, ...): the tick becomes the logical date of the pipeline's own
+- ``--scheduled-at TIME`` from a scheduler (EventBridge Scheduler's ``scheduled-time``;
+  ``latest`` for schedulers that cannot pass it: the latest tick at or before now): the
+  tick becomes the logical date of the pipeline's own
   :class:`~glacier.schedule.Schedule` (in its time zone, converted for the parameter's
   annotation, as ``glacier serve`` does);
 - ``--event-uri URI --event-version V [--trigger-id ID]`` from a bucket event (S3 via
@@ -34,6 +35,9 @@ if TYPE_CHECKING:
 
 #: Folder of the claims in the pipeline's state.
 ONCE = "once"
+#: ``--scheduled-at latest``: the schedule's latest tick at or before now (for schedulers
+#: whose command is static, e.g. a Container Apps job schedule).
+LATEST = "latest"
 
 
 @dataclass
@@ -69,7 +73,17 @@ def scheduled_start(pipe: Pipeline, text: str) -> CloudStart:
             f"Pipeline {pipe.name!r} has no schedule, but was started with --scheduled-at. "
             "Recompile and deploy it (glacier deploy), or start it without --scheduled-at."
         )
-    tick = parse_time(text).astimezone(schedule.tz)
+    if text.strip().lower() == LATEST:
+        # schedulers that cannot pass their tick (a static command): the latest tick now
+        found = schedule.last_at_or_before(datetime.now(UTC))
+        if found is None:
+            raise PipelineParameterError(
+                f"Pipeline {pipe.name!r}: --scheduled-at latest, but its schedule "
+                f"{schedule.cron!r} has not fired in years."
+            )
+        tick = found.astimezone(schedule.tz)
+    else:
+        tick = parse_time(text).astimezone(schedule.tz)
     param = schedule_param(schedule, pipe.fn, str(pipe.name))
     params: dict[str, Any] = {}
     if param:
