@@ -59,7 +59,8 @@ def test_cli_compile(tmp_path) -> None:
         check=True,
     )
     assert "ok: pipeline 'compliance' compiles to" in check.stdout
-    assert "Pulumi resources (2 buckets, 1 executor)" in check.stdout
+    assert "Pulumi resources (2 buckets, 1 driver, 1 executor)" in check.stdout
+    assert "entry        aws_pipeline:compliance" in check.stdout  # the artifact it packed
     subprocess.run([*glacier, "compile", target, "--out", str(tmp_path)], env=env, check=True)
     assert {p.name for p in tmp_path.iterdir()} >= {
         "__main__.py",

@@ -370,7 +370,7 @@ def test_compile_check_counts_pulumi_resources_like_the_program_registers(tmp_pa
     proc = run_glacier("compile", str(example), "--check", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     found = re.search(
-        r"pipeline 'compliance' compiles to (\d+) Pulumi resources \(2 buckets, 1 executor\); nothing written",
+        r"pipeline 'compliance' compiles to (\d+) Pulumi resources \(2 buckets, 1 driver, 1 executor\); nothing written",
         proc.stdout,
     )
     assert found, proc.stdout

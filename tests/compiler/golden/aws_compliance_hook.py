@@ -822,3 +822,27 @@ pulumi.export("executor etl role", etl_role.arn)
 pulumi.export("aws-us-east-1/glacier-compliance-etl-staging", glacier_compliance_etl_staging.bucket)
 pulumi.export("executor etl staging bucket", glacier_compliance_etl_staging.bucket)
 pulumi.export("executor etl glue job", etl_job.name)
+
+# The deployment record (docs/deploy.md): glacier deploy saves it, the
+# runtime and the driver read their resources' names from it.
+pulumi.export(
+    "glacier_deployment",
+    {
+        "version": 1,
+        "pipeline": "compliance",
+        "stack": pulumi.get_stack(),
+        "project": pulumi.get_project(),
+        "providers": {"aws-us-east-1": {"cloud": "aws", "region": "us-east-1"}},
+        "resources": {
+            "compliance_data": {"kind": "bucket", "name": "glacier-compliance-data"},
+            "curated": {"kind": "bucket", "name": "glacier-data"},
+            "data": {"kind": "bucket", "name": "glacier-data"},
+            "etl": {
+                "kind": "executor",
+                "identity": etl_role.arn,
+                "staging_bucket": "glacier-compliance-etl-staging",
+                "name": etl_job.name,
+            },
+        },
+    },
+)

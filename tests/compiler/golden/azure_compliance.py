@@ -514,3 +514,21 @@ pulumi.export("azure-westeurope/compliance-data", compliance_data_container.name
 pulumi.export("azure-westeurope/compliance-data account", glcomplianceazf035e71f16_account.name)
 pulumi.export("executor etl identity", etl_identity.client_id)
 pulumi.export("executor etl databricks cluster", etl_cluster.cluster_id)
+
+# The deployment record (docs/deploy.md): glacier deploy saves it, the
+# runtime and the driver read their resources' names from it.
+pulumi.export(
+    "glacier_deployment",
+    {
+        "version": 1,
+        "pipeline": "compliance-azure",
+        "stack": pulumi.get_stack(),
+        "project": pulumi.get_project(),
+        "providers": {"azure-westeurope": {"cloud": "azure", "region": "westeurope"}},
+        "resources": {
+            "compliance_data": {"kind": "bucket", "name": "compliance-data"},
+            "data": {"kind": "bucket", "name": "compliance-data"},
+            "etl": {"kind": "executor"},
+        },
+    },
+)

@@ -291,3 +291,23 @@ pulumi.export(
 pulumi.export("gcp-glacier-prod-1-europe-west1/glacier-data", glacier_data.name)
 pulumi.export("executor etl service account", etl_sa.email)
 pulumi.export("executor etl dataproc cluster", etl_cluster.name)
+
+# The deployment record (docs/deploy.md): glacier deploy saves it, the
+# runtime and the driver read their resources' names from it.
+pulumi.export(
+    "glacier_deployment",
+    {
+        "version": 1,
+        "pipeline": "compliance-gcp",
+        "stack": pulumi.get_stack(),
+        "project": pulumi.get_project(),
+        "providers": {
+            "gcp-glacier-prod-1-europe-west1": {"cloud": "gcp", "region": "europe-west1"},
+        },
+        "resources": {
+            "compliance_data": {"kind": "bucket", "name": "glacier-compliance-data"},
+            "data": {"kind": "bucket", "name": "glacier-data"},
+            "etl": {"kind": "executor"},
+        },
+    },
+)

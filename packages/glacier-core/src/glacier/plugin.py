@@ -56,6 +56,17 @@ if TYPE_CHECKING:
     )
     from glacier.adapters.http import http_result
     from glacier.compiler.checks import check_include, check_requirement
+    from glacier.compiler.deploy_ir import (
+        DRIVER_CONTAINER,
+        RUNS_ENV,
+        DriverConfig,
+        IRAlarm,
+        IRArtifact,
+        IRDriver,
+        IRSchedule,
+        IRTrigger,
+    )
+    from glacier.compiler.driver_image import CONTEXT, DOCKERFILE, dockerfile_text
     from glacier.compiler.emitter import STAGING_PREFIX, EngineEmitter, PulumiEmitter
     from glacier.compiler.errors import (
         CompilerError,
@@ -63,8 +74,12 @@ if TYPE_CHECKING:
         UnsupportedFeatureError,
     )
     from glacier.compiler.handles import (
+        ArtifactHandle,
         BucketGrant,
         BucketHandle,
+        DriverHandle,
+        ExecutorHandle,
+        FunctionHandle,
         IdentityHandle,
         KeyHandle,
         ProviderHandle,
@@ -100,7 +115,7 @@ if TYPE_CHECKING:
     )
     from glacier.compiler.program import HookTarget, ProgramWriter
     from glacier.compiler.pyrender import Call, Expr, py_comment, py_ident, py_literal
-    from glacier.deploy.record import deployed, deployed_value
+    from glacier.deploy.record import RECORD_ENV, deployed, deployed_value
     from glacier.errors import (
         AccessDeniedError,
         BucketNotFoundError,
@@ -209,8 +224,12 @@ _GROUPS: dict[str, tuple[str, ...]] = {
         "STAGING_PREFIX",
     ),
     "glacier.compiler.handles": (
+        "ArtifactHandle",
         "BucketGrant",
         "BucketHandle",
+        "DriverHandle",
+        "ExecutorHandle",
+        "FunctionHandle",
         "IdentityHandle",
         "KeyHandle",
         "ProviderHandle",
@@ -286,8 +305,24 @@ _GROUPS: dict[str, tuple[str, ...]] = {
         "check_requirement",
     ),
     "glacier.deploy.record": (
+        "RECORD_ENV",
         "deployed",
         "deployed_value",
+    ),
+    "glacier.compiler.deploy_ir": (
+        "DRIVER_CONTAINER",
+        "DriverConfig",
+        "IRAlarm",
+        "IRArtifact",
+        "IRDriver",
+        "IRSchedule",
+        "IRTrigger",
+        "RUNS_ENV",
+    ),
+    "glacier.compiler.driver_image": (
+        "CONTEXT",
+        "DOCKERFILE",
+        "dockerfile_text",
     ),
 }
 _EXPORTS = {name: module for module, names in _GROUPS.items() for name in names}
@@ -312,12 +347,18 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "API_VERSION",
+    "CONTEXT",
+    "DOCKERFILE",
+    "DRIVER_CONTAINER",
     "ENTRY_NAME",
     "NAME",
+    "RECORD_ENV",
+    "RUNS_ENV",
     "STAGING_PREFIX",
     "TIER_LEVELS",
     "AccessDeniedError",
     "AdvancedStorageConfig",
+    "ArtifactHandle",
     "Bucket",
     "BucketAdapter",
     "BucketBackend",
@@ -331,6 +372,8 @@ __all__ = [
     "CompilerError",
     "ConfigError",
     "ConflictingConfigError",
+    "DriverConfig",
+    "DriverHandle",
     "EncryptionConfig",
     "EngineEmitter",
     "EnvDetector",
@@ -339,18 +382,25 @@ __all__ = [
     "ExecutorAdapter",
     "ExecutorBackend",
     "ExecutorConfig",
+    "ExecutorHandle",
     "Expr",
+    "FunctionHandle",
     "FunctionInvocationError",
     "GlacierError",
     "GlacierModel",
     "Grant",
     "HookTarget",
+    "IRAlarm",
+    "IRArtifact",
     "IRBucket",
     "IRBucketPart",
     "IRCompute",
+    "IRDriver",
     "IRGraph",
     "IRProvider",
+    "IRSchedule",
     "IRTask",
+    "IRTrigger",
     "IdentityHandle",
     "JobError",
     "JobSpec",
@@ -390,6 +440,7 @@ __all__ = [
     "check_requirement",
     "deployed",
     "deployed_value",
+    "dockerfile_text",
     "entrypoint_source",
     "hookimpl",
     "http_result",

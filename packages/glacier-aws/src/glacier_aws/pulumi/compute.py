@@ -144,7 +144,7 @@ def _log_group(
 # -- functions -----------------------------------------------------------------------------
 def emit_function(
     emitter: AwsEmitter, function: IRCompute, identity: IdentityHandle, out: ProgramWriter
-) -> None:
+) -> str:
     """Lambda function + log group + logs policy; the code package is added to the build."""
     role = identity.var
     cfg = function.config if isinstance(function.config, LambdaConfig) else LambdaConfig()
@@ -224,6 +224,7 @@ def emit_function(
         var_hint=f"{function.name}_function",
     )
     out.export(f"function {function.name} arn", Expr(f"{var}.arn"))
+    return var
 
 
 # -- executors -----------------------------------------------------------------------------
@@ -239,15 +240,16 @@ def emit_glue(
     staging: BucketHandle | None,
     cfg: GlueConfig,
     out: ProgramWriter,
-) -> None:
+) -> str | None:
     """Entry script in the staging bucket, log group, and the ``glue.Job`` (unless
-    ``job_name`` names an existing job, which is then only granted access)."""
+    ``job_name`` names an existing job, which is then only granted access); returns the
+    job's variable (None for an existing job)."""
     role = identity.var
     deps: list[str] = []
     if staging is not None:
         out.export(f"executor {executor.name} staging bucket", Expr(f"{staging.var}.bucket"))
     if cfg.job_name:
-        return
+        return None
     script: Any = cfg.entrypoint_uri
     if script is None:
         assert staging is not None  # default_staging() gives Glue a staging bucket
@@ -301,6 +303,7 @@ def emit_glue(
         var_hint=f"{executor.name}_job",
     )
     out.export(f"executor {executor.name} glue job", Expr(f"{var}.name"))
+    return var
 
 
 def _upload_entry(executor: IRCompute, staging: BucketHandle, out: ProgramWriter) -> str:

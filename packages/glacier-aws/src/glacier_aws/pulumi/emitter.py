@@ -11,16 +11,25 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from glacier.plugin import (
+    ArtifactHandle,
     BucketGrant,
     BucketHandle,
     Call,
+    DriverHandle,
     EncryptionConfig,
+    ExecutorHandle,
     Expr,
+    FunctionHandle,
     HookTarget,
     IdentityHandle,
+    IRAlarm,
+    IRArtifact,
     IRBucket,
     IRCompute,
+    IRDriver,
     IRProvider,
+    IRSchedule,
+    IRTrigger,
     KeyHandle,
     MergeRule,
     ObjectLockConfig,
@@ -33,7 +42,7 @@ from glacier.plugin import (
     strongest,
 )
 from glacier_aws.config import AwsConfig, GlueConfig, S3Config
-from glacier_aws.pulumi import compute, policy, replication, storage
+from glacier_aws.pulumi import compute, driver, operate, policy, replication, storage
 
 #: Services that assume an executor's role, by engine (other engines ask their own emitter).
 ENGINE_SERVICES = {"glue": "glue.amazonaws.com"}
@@ -192,11 +201,21 @@ class AwsEmitter(PulumiEmitter):
             )
         return service
 
+    def identity_ref(self, identity: IdentityHandle) -> Any:
+        return Expr(f"{identity.var}.arn")
+
+    def object_uri(self, bucket: BucketHandle, key: str) -> Any:
+        return f"s3://{bucket.bucket.bucket_name}/{key}"
+
     # -- functions and executors -----------------------------------------------------------
     def function_resource(
         self, function: IRCompute, identity: IdentityHandle, out: ProgramWriter
-    ) -> None:
-        compute.emit_function(self, function, identity, out)
+    ) -> str | None:
+        var = compute.emit_function(self, function, identity, out)
+        out.deployment.resource(
+            function.name, "function", name=Expr(f"{var}.name"), id=Expr(f"{var}.arn")
+        )
+        return var
 
     def default_staging(self, executor: IRCompute) -> str | None:
         cfg = executor.config
@@ -210,11 +229,68 @@ class AwsEmitter(PulumiEmitter):
         identity: IdentityHandle,
         staging: BucketHandle | None,
         out: ProgramWriter,
-    ) -> None:
+    ) -> str | None:
         if not isinstance(executor.config, GlueConfig):
-            super().executor_resource(executor, identity, staging, out)
-            return
-        compute.emit_glue(executor, identity, staging, executor.config, out)
+            return super().executor_resource(executor, identity, staging, out)
+        var = compute.emit_glue(executor, identity, staging, executor.config, out)
+        if var is not None:
+            out.deployment.resource(executor.name, "executor", name=Expr(f"{var}.name"))
+        return var
+
+    def existing_executor(
+        self,
+        executor: IRCompute,
+        identity: IdentityHandle,
+        staging: BucketHandle | None,
+        out: ProgramWriter,
+    ) -> str | None:
+        """A Glue job named by ``GlueConfig.job_name``: recorded by that name, not created."""
+        cfg = executor.config
+        if isinstance(cfg, GlueConfig) and cfg.job_name:
+            out.deployment.resource(executor.name, "executor", name=cfg.job_name)
+        return super().existing_executor(executor, identity, staging, out)
+
+    # -- the deployment: artifact, driver, schedules, triggers, alarms ----------------------
+    def artifact_resource(
+        self, artifact: IRArtifact, bucket: BucketHandle, info: str, out: ProgramWriter
+    ) -> tuple[str, Any]:
+        return driver.emit_artifact(artifact, bucket, info, self.ir.pipeline, out)
+
+    def driver_identity(self, d: IRDriver, out: ProgramWriter) -> IdentityHandle:
+        return driver.emit_identity(d, out)
+
+    def driver_access(
+        self,
+        identity: IdentityHandle,
+        functions: Sequence[FunctionHandle],
+        executors: Sequence[ExecutorHandle],
+        out: ProgramWriter,
+    ) -> list[str]:
+        return driver.emit_access(self, identity, functions, executors, out)
+
+    def driver_resource(
+        self, d: IRDriver, identity: IdentityHandle, artifact: ArtifactHandle, out: ProgramWriter
+    ) -> DriverHandle:
+        return driver.emit_driver(self, d, identity, artifact, out)
+
+    def schedule_resource(
+        self, schedule: IRSchedule, handle: DriverHandle, out: ProgramWriter
+    ) -> None:
+        operate.emit_schedule(schedule, handle, out)
+
+    def trigger_resource(
+        self, trigger: IRTrigger, handle: DriverHandle, out: ProgramWriter
+    ) -> None:
+        out.notes += operate.emit_trigger(trigger, handle, out)
+
+    def alarm_resource(self, alarm: IRAlarm, handle: DriverHandle, out: ProgramWriter) -> None:
+        operate.emit_alarm(alarm, handle, out)
+
+    def finish(self, out: ProgramWriter) -> None:
+        """The deployment record object gets the complete record as its content."""
+        handle = out.handles.driver
+        if handle is not None and handle.driver.provider.cloud == self.cloud:
+            driver.finish_record(handle, out)
 
 
 def aws_config(provider: IRProvider) -> AwsConfig:

@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from glacier.cli.params import add_param_option, parse_params
 
@@ -39,13 +39,39 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from glacier.dag.progress import ConsoleProgress, summary_table
 
     pipe = _load(args)
-    params = pipe.params.bind(parse_params(args.param), text=True)
-    result = pipe.run(
-        max_workers=args.max_workers,
-        raise_on_failure=False,
-        progress=None if args.quiet else ConsoleProgress(),
-        **params,
-    )
+    given: dict[str, Any] = dict(parse_params(args.param))
+    launch = None
+    if args.scheduled_at or args.event_uri:  # started by a cloud scheduler / bucket event
+        from glacier.runs.cloud import claim, event_start, scheduled_start
+        from glacier.runs.record import new_run_id
+        from glacier.runs.recorder import Launch, store_for
+
+        if args.event_uri:
+            start = event_start(pipe, args.event_uri, args.event_version or "", args.trigger_id)
+        else:
+            start = scheduled_start(pipe, args.scheduled_at)
+        if start.ignored:
+            print(f"glacier: not run: {start.ignored}")
+            return 0
+        run_id = new_run_id()
+        first = claim(store_for(pipe), str(pipe.name), start, run_id)
+        if first is not None:
+            print(f"glacier: already started as run {first} (a repeated delivery): not run again")
+            return 0
+        given = {**start.params, **given}
+        launch = Launch(trigger=start.trigger, run_id=run_id)
+    params = pipe.params.bind(given, text=True)
+    import contextlib
+
+    from glacier.runs.recorder import launching
+
+    with launching(launch) if launch is not None else contextlib.nullcontext():
+        result = pipe.run(
+            max_workers=args.max_workers,
+            raise_on_failure=False,
+            progress=None if args.quiet else ConsoleProgress(),
+            **params,
+        )
     print(summary_table(result))
     for run in result.failed:
         print(
@@ -87,22 +113,34 @@ def _cmd_plugins(args: argparse.Namespace) -> int:
 
 
 def _cmd_compile(args: argparse.Namespace) -> int:
+    import tempfile
     from collections import Counter
 
     from glacier.compiler import PulumiCompiler
+    from glacier.deploy.artifact import package_pipeline
 
     pipe = _load(args)
     params = pipe.params.bind(parse_params(args.param), text=True)
-    infra = pipe.compile(PulumiCompiler(**params))
-    kinds = Counter(str(r.kind) for r in infra.resources)
-    what = ", ".join(f"{n} {kind}{'' if n == 1 else 's'}" for kind, n in sorted(kinds.items()))
-    count = getattr(infra, "pulumi_resource_count", None)
-    summary = f"{count} Pulumi resources ({what})" if count is not None else what
-    if args.check:
-        print(f"ok: pipeline {pipe.name!r} compiles to {summary}; nothing written")
-        return 0
-    infra.export_pulumi(args.out)
-    print(f"wrote Pulumi project of pipeline {pipe.name!r} to {args.out}: {summary}")
+    with tempfile.TemporaryDirectory(prefix="glacier-artifact-") as folder:
+        # the code artifact (build/artifact/): what the driver and every engine install
+        built = package_pipeline(args.target, folder)
+        driver: Literal["auto"] | bool = False if args.no_driver else "auto"
+        infra = pipe.compile(PulumiCompiler(driver=driver, artifact=built, **params))
+        infra.artifact = built
+        kinds = Counter(str(r.kind) for r in infra.resources)
+        if infra.deployment is not None and infra.deployment.driver is not None:
+            kinds["driver"] += 1
+        what = ", ".join(f"{n} {kind}{'' if n == 1 else 's'}" for kind, n in sorted(kinds.items()))
+        count = getattr(infra, "pulumi_resource_count", None)
+        summary = f"{count} Pulumi resources ({what})" if count is not None else what
+        if args.check:
+            print(f"ok: pipeline {pipe.name!r} compiles to {summary}; nothing written")
+        else:
+            infra.export_pulumi(args.out)
+            print(f"wrote Pulumi project of pipeline {pipe.name!r} to {args.out}: {summary}")
+        print(built.summary())
+    for note in infra.notes:
+        print(f"note: {note}")
     return 0
 
 
@@ -171,6 +209,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="tasks running at once (default: enough for I/O-bound fan-out)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    started = p.add_argument_group(
+        "started by the cloud (the compiled driver's schedules and triggers; each start "
+        "runs at most once)"
+    )
+    started.add_argument(
+        "--scheduled-at",
+        metavar="TIME",
+        help="the tick of the pipeline's schedule (ISO time, or latest)",
+    )
+    started.add_argument("--event-uri", metavar="URI", help="the object a bucket event names")
+    started.add_argument(
+        "--event-version", metavar="V", help="its version (S3 sequencer, GCS generation, ETag)"
+    )
+    started.add_argument("--trigger-id", metavar="ID", help="which OnWrite trigger fired")
     p.set_defaults(func=_cmd_run)
     from glacier.cli import backfill, runs, serve  # operating commands (glacier/cli/*.py)
 
@@ -215,6 +267,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--check",
         action="store_true",
         help="compile and count the resources; write nothing",
+    )
+    p.add_argument(
+        "--no-driver",
+        action="store_true",
+        help="emit no cloud driver (run the pipeline with `glacier run` against the record)",
     )
     p.set_defaults(func=_cmd_compile)
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from glacier.compiler.checks import name_problem, requirement_problem
+from glacier.compiler.deploy_ir import DriverConfig, IRDeployment, build_deployment
 from glacier.compiler.emitter import PulumiEmitter
 from glacier.compiler.errors import (
     CompilerError,
@@ -25,6 +26,9 @@ from glacier.plugins.known import KNOWN_CONFIGS, install_hint
 from glacier.plugins.registry import get_registry
 from glacier.plugins.specs import load_ref
 
+if TYPE_CHECKING:
+    from glacier.deploy.artifact import BuiltArtifact
+
 
 class PulumiCompiler:
     """Compile a pipeline into a Pulumi program (Python).
@@ -36,11 +40,28 @@ class PulumiCompiler:
         access: Access that static analysis cannot see, per task or function name:
             ``{"enrich": {"reads": [raw], "writes": ["curated"]}}`` (Bucket objects or
             Glacier resource names). Added to what analysis finds.
+        driver: The cloud driver that runs the pipeline once deployed (see
+            :mod:`glacier.compiler.deploy_ir`): ``None`` (default) when the pipeline's
+            ``schedule``/``triggers``/``on_failure`` need it; ``True`` or a
+            :class:`~glacier.compiler.deploy_ir.DriverConfig` always; ``False`` never;
+            ``"auto"`` (``glacier compile``) wherever the cloud's plugin emits one.
+        artifact: The built code artifact (:func:`glacier.deploy.artifact.package_pipeline`)
+            to ship in the project; when a driver is emitted without one, it is built from
+            the pipeline's file.
         params: Keyword arguments for the pipeline function when building the DAG.
     """
 
-    def __init__(self, access: AccessDecl | None = None, **params: Any) -> None:
+    def __init__(
+        self,
+        access: AccessDecl | None = None,
+        *,
+        driver: DriverConfig | bool | Literal["auto"] | None = None,
+        artifact: BuiltArtifact | None = None,
+        **params: Any,
+    ) -> None:
         self.access = dict(access or {})
+        self.driver = driver
+        self.artifact = artifact
         self.params = params
 
     def compile(
@@ -48,7 +69,9 @@ class PulumiCompiler:
         pipeline: Any,
         customizations: Mapping[str, PulumiCustomization] | None = None,
     ) -> CompiledInfra:
-        graph = pipeline.build(**self.params)
+        from glacier.schedule.spec import sample_params
+
+        graph = pipeline.build(**{**sample_params(pipeline, self.params), **self.params})
         emitters: dict[type, PulumiEmitter] = {}
         builder = IRBuilder(
             lambda config: self._emitter_class(type(config)).provider_key(config),
@@ -77,6 +100,14 @@ class PulumiCompiler:
             writer.section(f"Executor {executor.name} ({executor.provider.key})")
             emitter = self._emitter(type(executor.provider.config), ir, emitters)
             emitter.emit_executor(executor, writer)
+        deployment = build_deployment(
+            ir,
+            pipeline,
+            self.driver,
+            provider_of=builder.provider,
+            cloud_supports=lambda cloud: self._cloud_emitter(ir, cloud).supports_driver(),
+        )
+        self._emit_deployment(ir, deployment, writer, emitters)
         for emitter in emitters.values():
             emitter.finish(writer)
         imports = [line for e in emitters.values() for line in e.imports]
@@ -85,6 +116,7 @@ class PulumiCompiler:
         for emitter in sorted(emitters.values(), key=lambda e: e.cloud):
             requirements += [r for r in emitter.requirements if r not in requirements]
         notes = [note for bucket in ir.buckets for note in bucket.notes]
+        notes += _reference_notes(ir) + deployment.notes + writer.notes
         if hooks:
             notes.append(
                 "Customization hooks are imported by module path: make their modules "
@@ -96,7 +128,10 @@ class PulumiCompiler:
             requirements=requirements,
             notes=notes,
             pulumi_resource_count=writer.resource_count,
+            deployment=deployment,
         )
+        if deployment.artifact is not None:
+            infra.artifact = self.artifact or _package(pipeline)
         ir.build.check()
         for line in infra.requirements:
             problem = requirement_problem(line)
@@ -105,6 +140,40 @@ class PulumiCompiler:
                     f"Program requirement {str(line)[:80]!r} (added by an emitter) {problem}."
                 )
         return infra
+
+    # -- the deployment --------------------------------------------------------------------
+    def _emit_deployment(
+        self,
+        ir: IRGraph,
+        deployment: IRDeployment,
+        writer: ProgramWriter,
+        emitters: dict[type, PulumiEmitter],
+    ) -> None:
+        """Artifact, driver, schedules, triggers, alarms: in that order, on the emitter of
+        the driver's cloud."""
+        driver = deployment.driver
+        if driver is None or deployment.artifact is None:
+            return
+        emitter = self._emitter(type(driver.provider.config), ir, emitters)
+        writer.section(f"Code artifact of {ir.pipeline} ({driver.provider.key})")
+        emitter.emit_artifact(deployment.artifact, writer)
+        writer.section(f"Driver {driver.name} ({driver.provider.key})")
+        handle = emitter.emit_driver(driver, writer)
+        for schedule in deployment.schedules:
+            writer.section(f"Schedule {schedule.name}: {schedule.cron} ({schedule.timezone})")
+            emitter.emit_schedule(schedule, handle, writer)
+        for trigger in deployment.triggers:
+            writer.section(f"Trigger {trigger.name}: writes to {trigger.bucket_name}")
+            emitter.emit_trigger(trigger, handle, writer)
+        for alarm in deployment.alarms:
+            writer.section(f"Alarm {alarm.name}: failed runs of {driver.name}")
+            emitter.emit_alarm(alarm, handle, writer)
+
+    def _cloud_emitter(self, ir: IRGraph, cloud: str) -> type[PulumiEmitter]:
+        for provider in ir.providers:
+            if provider.cloud == cloud:
+                return self._emitter_class(type(provider.config))
+        raise CompilerError(f"No provider of cloud {cloud!r} in pipeline {ir.pipeline!r}.")
 
     # -- emitters --------------------------------------------------------------------------
     @staticmethod
@@ -135,6 +204,47 @@ class PulumiCompiler:
         if cls not in cache:
             cache[cls] = cls(ir)
         return cache[cls]
+
+
+def _reference_notes(ir: IRGraph) -> list[str]:
+    """Compile-summary lines for what is referenced instead of created."""
+    from glacier.deploy.existing import describe_existing
+
+    notes = []
+    for bucket in ir.buckets:
+        if bucket.existing:
+            notes.append(
+                f"bucket {bucket.bucket_name!r} ({bucket.provider.key}): references the "
+                "existing bucket (existing=True); not created, changed or deleted"
+            )
+    for executor in ir.executors:
+        line = describe_existing(executor.name, executor.config)
+        if line:
+            notes.append(f"{line}; not created")
+    return notes
+
+
+def _package(pipeline: Any) -> BuiltArtifact:
+    """The artifact of ``pipeline``, built from the file that defines it (into a temporary
+    folder ``export_pulumi`` copies from)."""
+    import inspect
+    import tempfile
+
+    from glacier.deploy.artifact import package_pipeline
+
+    try:
+        source = inspect.getsourcefile(pipeline.fn)
+    except TypeError:
+        source = None
+    if not source or not source.endswith(".py"):
+        raise CompilerError(
+            f"Pipeline {pipeline.name!r} gets a cloud driver, which installs the pipeline's "
+            "code artifact, but its function has no source file to package. Build it with "
+            "glacier.deploy.artifact.package_pipeline('FILE') and pass "
+            "PulumiCompiler(artifact=...), or compile with driver=False."
+        )
+    folder = tempfile.mkdtemp(prefix="glacier-artifact-")
+    return package_pipeline(f"{source}:{pipeline.name}", folder)
 
 
 def _check_names(ir: IRGraph) -> None:

@@ -25,7 +25,24 @@ step                        default
 ``grant_access``            abstract: least-privilege grants of one identity
 ``function_resource``       unsupported-feature error
 ``executor_resource``       unsupported-feature error (engine emitters override it)
+``existing_executor``       record the reference (a config naming an existing engine)
+``identity_ref``            ``None``: what names an identity in the deployment record
+``object_uri``              unsupported-feature error: the URI engines read an object by
+``artifact_resource``       unsupported-feature error: upload the code artifact
+``driver_identity``         unsupported-feature error: the driver's identity
+``driver_access``           unsupported-feature error: invoke/submit grants of the driver
+``driver_resource``         unsupported-feature error: the driver (container job)
+``schedule_resource``       unsupported-feature error: a cron schedule starting the driver
+``trigger_resource``        unsupported-feature error: bucket events starting the driver
+``alarm_resource``          unsupported-feature error: alerts on failed driver runs
 ==========================  ===========================================================
+
+After the executors, the compiler calls :meth:`~PulumiEmitter.emit_artifact`,
+:meth:`~PulumiEmitter.emit_driver`, then :meth:`~PulumiEmitter.emit_schedule`,
+:meth:`~PulumiEmitter.emit_trigger` and :meth:`~PulumiEmitter.emit_alarm` for each, on the
+emitter of the driver's cloud (see :mod:`glacier.compiler.deploy_ir`). Every step records
+what it created through ``out.deployment`` (:mod:`glacier.compiler.deployment`); the program
+exports that record once, as the ``glacier_deployment`` stack output.
 
 Every unsupported step raises :class:`~glacier.compiler.errors.UnsupportedFeatureError`
 naming the feature, the cloud and the nearest alternative, at compile time: nothing is
@@ -41,10 +58,21 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from glacier.compiler.errors import UnsupportedFeatureError
-from glacier.compiler.handles import BucketGrant, BucketHandle, IdentityHandle, ProviderHandle
+from glacier.compiler.handles import (
+    ArtifactHandle,
+    BucketGrant,
+    BucketHandle,
+    DriverHandle,
+    ExecutorHandle,
+    FunctionHandle,
+    IdentityHandle,
+    ProviderHandle,
+)
 from glacier.compiler.merge import MergeRule, Part, merge_fields
+from glacier.compiler.pyrender import Call, Expr
 
 if TYPE_CHECKING:
+    from glacier.compiler.deploy_ir import IRAlarm, IRArtifact, IRDriver, IRSchedule, IRTrigger
     from glacier.compiler.ir import IRBucket, IRCompute, IRGraph, IRProvider, TierRule
     from glacier.compiler.program import ProgramWriter
     from glacier.escape_hatch import EncryptionConfig, ObjectLockConfig, ReplicationConfig
@@ -128,6 +156,9 @@ class PulumiEmitter(ABC):
         var = self.provider_resource(provider, out, f"Glacier provider {provider.key}")
         handle = ProviderHandle(var, provider)
         out.handles.providers[provider.key] = handle
+        config = provider.config
+        region = getattr(config, "region", None) or getattr(config, "location", None)
+        out.deployment.provider(provider.key, provider.cloud, region)
         return handle
 
     def ensure_provider(self, config: ProviderConfig, out: ProgramWriter, why: str) -> IRProvider:
@@ -152,6 +183,11 @@ class PulumiEmitter(ABC):
     def emit_bucket(self, bucket: IRBucket, out: ProgramWriter) -> BucketHandle:
         """Emit one cloud bucket: key, bucket (secure defaults), versioning, lifecycle,
         lock, replication, extras, outputs, in that order."""
+        for name in bucket.names:
+            if name in self.ir.glacier_names():
+                out.deployment.resource(
+                    name, "bucket", name=bucket.bucket_name, existing=bucket.existing or None
+                )
         if bucket.existing:
             handle = self.existing_bucket(bucket, out)
             out.handles.buckets[bucket.key] = handle
@@ -272,15 +308,24 @@ class PulumiEmitter(ABC):
         """Emit ``grants`` for ``identity`` (``purpose``: ``"access"`` for the DAG's grants,
         ``"staging"`` for an executor's staging prefix); return the resources' variables."""
 
+    def identity_ref(self, identity: IdentityHandle) -> Any:
+        """What names ``identity`` in the deployment record (an Expr: a role ARN, a service
+        account e-mail, a managed identity's client id). Default: ``None`` (not recorded)."""
+        return None
+
     def emit_function(self, function: IRCompute, out: ProgramWriter) -> None:
         """A function: its identity and grants, then the function itself."""
         identity = self.emit_identity(function, out)
-        self.function_resource(function, identity, out)
+        var = self.function_resource(function, identity, out)
+        out.handles.functions[function.name] = FunctionHandle(var, function, identity)
+        out.deployment.resource(function.name, "function", identity=self.identity_ref(identity))
 
     def function_resource(
         self, function: IRCompute, identity: IdentityHandle, out: ProgramWriter
-    ) -> None:
-        """Emit the function (code package, logs) running as ``identity``."""
+    ) -> str | None:
+        """Emit the function (code package, logs) running as ``identity``; return the
+        function resource's variable (the driver is granted invoke on it) and record its
+        runtime name (``out.deployment.resource(name, "function", name=..., url=...)``)."""
         raise self.unsupported(
             f"Serverless functions (function {function.name!r})",
             "run the handler in a task of the pipeline",
@@ -290,15 +335,30 @@ class PulumiEmitter(ABC):
         """An executor: its identity and grants, its staging bucket and read/write on the
         staging prefix, then the engine's resources (the engine emitter registered for the
         executor's config type, else this cloud's own :meth:`executor_resource`)."""
+        from glacier.deploy.existing import existing_reference
+
         identity = self.emit_identity(executor, out)
         staging = self.staging_bucket(executor, out, default=self.default_staging(executor))
         if staging is not None:
             self.grant_staging(executor, identity, staging, out)
+        existing = existing_reference(executor.config) if executor.config is not None else {}
+        out.deployment.resource(
+            executor.name,
+            "executor",
+            identity=self.identity_ref(identity),
+            staging_bucket=staging.bucket.bucket_name if staging is not None else None,
+            existing=True if existing else None,
+            properties=existing or None,
+        )
         engine = self.engine_for(executor)
-        if engine is not None:
-            engine.executor_resource(executor, identity, staging, out)
+        host: PulumiEmitter | EngineEmitter = engine if engine is not None else self
+        if existing:
+            var = host.existing_executor(executor, identity, staging, out)
         else:
-            self.executor_resource(executor, identity, staging, out)
+            var = host.executor_resource(executor, identity, staging, out)
+        out.handles.executors[executor.name] = ExecutorHandle(
+            var, executor, identity, staging, existing
+        )
 
     def default_staging(self, executor: IRCompute) -> str | None:
         """A staging bucket name for an executor whose config names none (``None``: the
@@ -311,12 +371,262 @@ class PulumiEmitter(ABC):
         identity: IdentityHandle,
         staging: BucketHandle | None,
         out: ProgramWriter,
-    ) -> None:
-        """Emit the engine of ``executor`` (job, cluster) running as ``identity``."""
+    ) -> str | None:
+        """Emit the engine of ``executor`` (job, cluster) running as ``identity``; record its
+        runtime names (``out.deployment.resource(name, "executor", name=...)``) and return
+        the engine resource's variable (the driver is granted submit on it), or None."""
         engine = getattr(type(executor.config), "engine", "") or "this"
         raise self.unsupported(
             f"The {engine} engine (executor {executor.name!r})",
             "an engine this cloud's plugin supports, or an engine plugin with an emitter",
+        )
+
+    def existing_executor(
+        self,
+        executor: IRCompute,
+        identity: IdentityHandle,
+        staging: BucketHandle | None,
+        out: ProgramWriter,
+    ) -> str | None:
+        """``executor``'s config names an engine that exists (``GlueConfig.job_name``, see
+        :func:`glacier.deploy.existing.is_existing`): reference it, never create it. The
+        template has recorded ``existing`` and the naming fields as properties; override to
+        record its runtime name. Default: :meth:`executor_resource`, which cloud steps write
+        to create no engine in that case (only bindings of the identity)."""
+        return self.executor_resource(executor, identity, staging, out)
+
+    # -- template: the deployment (artifact, driver, schedules, triggers, alarms) -------------
+    @classmethod
+    def supports_driver(cls) -> bool:
+        """Whether this cloud emits a driver (``glacier compile`` emits one where it can)."""
+        return cls.driver_resource is not PulumiEmitter.driver_resource
+
+    def object_uri(self, bucket: BucketHandle, key: str) -> Any:
+        """The URI engines and the runtime read ``key`` of ``bucket`` by (``s3://b/k``,
+        ``gs://b/k``, ``abfss://c@account.dfs.core.windows.net/k``): a literal or an Expr."""
+        raise self.unsupported(
+            f"Object URIs of bucket {bucket.bucket.bucket_name!r} (the deployment record)",
+            "a cloud plugin that implements object_uri",
+        )
+
+    def deploy_bucket(
+        self, provider: IRProvider, name: str, tags: dict[str, str], owner: str, out: ProgramWriter
+    ) -> BucketHandle:
+        """The bucket ``name`` of ``provider``: the program's own when it has it, else a new
+        one with this cloud's secure defaults (the driver's staging bucket)."""
+        from glacier.compiler.ir import IRBucket
+
+        key = f"{provider.key}/{name}"
+        if key in out.handles.buckets:
+            return out.handles.buckets[key]
+        bucket = IRBucket(
+            key=key,
+            bucket_name=name,
+            provider=provider,
+            config=None,
+            advanced=None,
+            tags=dict(tags),
+            names=[owner],
+            paths=[""],
+        )
+        return self.emit_bucket(bucket, out)
+
+    def emit_artifact(self, artifact: IRArtifact, out: ProgramWriter) -> ArtifactHandle:
+        """Upload the code artifact (content-addressed, never overwritten) and record it;
+        grant every executor of this cloud read on the artifact prefix (engines install it)."""
+        from glacier.compiler.program import ARTIFACT_HELPER
+
+        bucket = self.deploy_bucket(
+            artifact.provider, artifact.bucket, {}, f"{self.ir.pipeline}-staging", out
+        )
+        out.add_helper(ARTIFACT_HELPER)
+        info = out.value(
+            "glacier_artifact",
+            Call("glacier_artifact", args=(artifact.directory,)),
+            comment=[
+                f"The code artifact of {self.ir.pipeline!r}: the one wheel `glacier compile` "
+                f"built into {artifact.directory}/ (read when the program runs)",
+            ],
+        )
+        var, uri = self.artifact_resource(artifact, bucket, info, out)
+        handle = ArtifactHandle(var, info, uri, bucket, artifact)
+        out.handles.artifact = handle
+        out.deployment.set_artifact(
+            uri=uri,
+            sha256=Expr(f'{info}["sha256"]'),
+            filename=Expr(f'{info}["filename"]'),
+            entry=Expr(f'{info}["entry"]'),
+        )
+        for _, executor in sorted(out.handles.executors.items()):
+            if executor.compute.provider.cloud != self.cloud:
+                continue
+            grant = BucketGrant(bucket, artifact.prefix, "read")
+            self.grant_access(executor.identity, [grant], "artifact", out)
+        return handle
+
+    def artifact_resource(
+        self, artifact: IRArtifact, bucket: BucketHandle, info: str, out: ProgramWriter
+    ) -> tuple[str, Any]:
+        """Upload ``info["path"]`` to ``bucket`` at ``<artifact.prefix><sha256>/<filename>``
+        (never deleted by a later deploy: a running job may use it); return ``(object
+        variable, URI expression)``."""
+        raise self.unsupported(
+            "Uploading the code artifact (the cloud driver and engines install it)",
+            "compile with PulumiCompiler(driver=False) and run the pipeline with glacier run",
+        )
+
+    def emit_driver(self, driver: IRDriver, out: ProgramWriter) -> DriverHandle:
+        """The driver: its staging bucket, identity, bucket grants (the DAG's local tasks,
+        the executors' staging prefixes, artifact, record, run records), invoke/submit
+        grants, then the container job itself."""
+        artifact = out.handles.artifact
+        if artifact is None:  # pragma: no cover - the compiler emits the artifact first
+            raise self.unsupported("A driver without an artifact", "emit_artifact first")
+        self.deploy_bucket(
+            driver.provider, driver.staging_bucket, driver.tags, f"{driver.pipeline}-staging", out
+        )
+        identity = self.driver_identity(driver, out)
+        out.handles.identities[driver.name] = identity
+        grants: list[BucketGrant] = []
+        seen: set[tuple[str, str, str]] = set()
+        for grant in driver.grants:
+            bucket = out.handles.buckets.get(grant.bucket)
+            if bucket is None:
+                bucket = self.deploy_bucket(
+                    driver.provider,
+                    grant.bucket.split("/", 1)[1],
+                    driver.tags,
+                    f"{driver.pipeline}-runs",
+                    out,
+                )
+            if bucket.provider.cloud != driver.provider.cloud:
+                raise self.unsupported(
+                    f"The driver of {driver.pipeline!r} on {driver.provider.cloud} reading or "
+                    f"writing {bucket.provider.cloud} bucket {bucket.bucket.bucket_name!r} in a "
+                    "task that runs in the driver",
+                    "run that task on an executor of the bucket's cloud, or choose the driver's "
+                    "cloud with DriverConfig(cloud=...)",
+                )
+            seen.add((bucket.bucket.key, grant.prefix, grant.mode))
+            grants.append(BucketGrant(bucket, grant.prefix, grant.mode))
+        for name in driver.executors:
+            executor = out.handles.executors.get(name)
+            if executor is None or executor.staging is None:
+                continue
+            for mode in ("read", "write"):
+                key = (executor.staging.bucket.key, STAGING_PREFIX, mode)
+                if key not in seen:
+                    seen.add(key)
+                    grants.append(BucketGrant(executor.staging, STAGING_PREFIX, mode))
+        self.grant_access(identity, grants, "access", out)
+        functions = [out.handles.functions[n] for n in driver.functions]
+        executors = [out.handles.executors[n] for n in driver.executors]
+        if functions or executors:
+            self.driver_access(identity, functions, executors, out)
+        if driver.config.image is None:
+            from glacier.compiler.driver_image import dockerfile
+
+            out.ir.build.files.append(dockerfile(driver))
+        handle = self.driver_resource(driver, identity, artifact, out)
+        out.handles.driver = handle
+        out.deployment.resource(
+            driver.name,
+            "driver",
+            identity=self.identity_ref(identity),
+            staging_bucket=driver.staging_bucket,
+        )
+        if driver.runs is not None:
+            runs = out.handles.buckets.get(f"{driver.provider.key}/{driver.runs.bucket}")
+            if runs is not None:
+                out.deployment.runs_uri = self.object_uri(runs, driver.runs.prefix)
+        return handle
+
+    def driver_identity(self, driver: IRDriver, out: ProgramWriter) -> IdentityHandle:
+        """Emit the identity the driver runs as (assumed by the container service only)."""
+        raise self.unsupported(
+            f"A cloud driver for pipeline {driver.pipeline!r}",
+            "compile with PulumiCompiler(driver=False) (or --no-driver) and run the pipeline "
+            "with `glacier run` against the deployment record",
+        )
+
+    def driver_access(
+        self,
+        identity: IdentityHandle,
+        functions: Sequence[FunctionHandle],
+        executors: Sequence[ExecutorHandle],
+        out: ProgramWriter,
+    ) -> list[str]:
+        """Grant the driver invoke on exactly ``functions`` and submit/poll/cancel on
+        exactly ``executors`` (no wildcard); return the resources' variables."""
+        raise self.unsupported(
+            "Granting the cloud driver invoke/submit on the pipeline's functions and executors",
+            "compile with PulumiCompiler(driver=False)",
+        )
+
+    def driver_resource(
+        self,
+        driver: IRDriver,
+        identity: IdentityHandle,
+        artifact: ArtifactHandle,
+        out: ProgramWriter,
+    ) -> DriverHandle:
+        """Emit the driver: a container job without a 15-minute cap running
+        ``glacier run <entry>`` (``artifact.info["entry"]``) as ``identity``, with
+        ``GLACIER_DEPLOYMENT`` pointing at the deployment record, logs in the cloud's log
+        service; record its name (``out.deployment.resource(driver.name, "driver", ...)``)."""
+        raise self.unsupported(
+            f"A cloud driver for pipeline {driver.pipeline!r}",
+            "compile with PulumiCompiler(driver=False) and run the pipeline with glacier run",
+        )
+
+    def emit_schedule(self, schedule: IRSchedule, driver: DriverHandle, out: ProgramWriter) -> None:
+        """A cron schedule starting the driver with the logical date (``schedule_resource``)."""
+        self.schedule_resource(schedule, driver, out)
+
+    def schedule_resource(
+        self, schedule: IRSchedule, driver: DriverHandle, out: ProgramWriter
+    ) -> None:
+        """Emit the cloud's scheduler (cron, time zone) starting ``driver`` with
+        ``glacier run <entry> --scheduled-at <tick>``, through an identity that may start
+        only that driver."""
+        raise self.unsupported(
+            f"Schedules (pipeline {self.ir.pipeline!r}, cron {schedule.cron!r})",
+            "glacier serve on a machine you keep, or the cloud's scheduler through a "
+            "PulumiCustomization hook",
+        )
+
+    def emit_trigger(self, trigger: IRTrigger, driver: DriverHandle, out: ProgramWriter) -> None:
+        """Bucket events starting the driver with the object's URI (``trigger_resource``)."""
+        if trigger.provider.cloud != driver.driver.provider.cloud:
+            raise self.unsupported(
+                f"A trigger on {trigger.provider.cloud} bucket {trigger.bucket_name!r} starting "
+                f"the {driver.driver.provider.cloud} driver",
+                "a bucket of the driver's cloud, or glacier serve (it polls any bucket)",
+            )
+        self.trigger_resource(trigger, driver, out)
+
+    def trigger_resource(
+        self, trigger: IRTrigger, driver: DriverHandle, out: ProgramWriter
+    ) -> None:
+        """Emit the cloud's event wiring (object created under ``trigger.prefix`` ending with
+        a suffix) starting ``driver`` with ``glacier run <entry> --event-uri URI
+        --event-version V --trigger-id ID`` through an identity that may start only it."""
+        raise self.unsupported(
+            f"Bucket triggers (bucket {trigger.bucket_name!r})",
+            "glacier serve (it polls the bucket), or event wiring through a PulumiCustomization "
+            "hook",
+        )
+
+    def emit_alarm(self, alarm: IRAlarm, driver: DriverHandle, out: ProgramWriter) -> None:
+        """Alerts on failed driver runs (``alarm_resource``)."""
+        self.alarm_resource(alarm, driver, out)
+
+    def alarm_resource(self, alarm: IRAlarm, driver: DriverHandle, out: ProgramWriter) -> None:
+        """Emit the cloud's alarm on failed driver runs, notifying ``alarm.emails`` and
+        ``alarm.webhook``."""
+        raise self.unsupported(
+            f"Failure alerts (pipeline {self.ir.pipeline!r})",
+            "the alerts `glacier run` prints and POSTs itself on failure",
         )
 
     def finish(self, out: ProgramWriter) -> None:  # noqa: B027 - optional hook
@@ -386,7 +696,7 @@ class PulumiEmitter(ABC):
         """An error naming ``feature``, this cloud and the nearest alternative."""
         return UnsupportedFeatureError(feature, self.label or self.cloud, alternative, detail)
 
-    def check_same_cloud(self, compute: IRCompute, bucket: IRBucket) -> None:
+    def check_same_cloud(self, compute: IRCompute | IRDriver, bucket: IRBucket) -> None:
         """Refuse grants across clouds (an identity of one cloud cannot be granted access in
         another cloud's IAM)."""
         if bucket.provider.cloud != compute.provider.cloud:
@@ -421,10 +731,23 @@ class EngineEmitter:
         identity: IdentityHandle,
         staging: BucketHandle | None,
         out: ProgramWriter,
-    ) -> None:
-        """Emit the engine's jobs/clusters for ``executor``, bound to ``identity``."""
+    ) -> str | None:
+        """Emit the engine's jobs/clusters for ``executor``, bound to ``identity``; return
+        the engine resource's variable, or None."""
         raise UnsupportedFeatureError(
             f"The engine of executor {executor.name!r}",
             type(self).__name__,
             "an engine emitter that implements executor_resource",
         )
+
+    def existing_executor(
+        self,
+        executor: IRCompute,
+        identity: IdentityHandle,
+        staging: BucketHandle | None,
+        out: ProgramWriter,
+    ) -> str | None:
+        """The executor's config names an existing engine. Default: :meth:`executor_resource`,
+        which engine emitters write to create nothing in that case (only bindings of the
+        identity, such as an instance profile)."""
+        return self.executor_resource(executor, identity, staging, out)

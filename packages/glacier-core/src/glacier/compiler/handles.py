@@ -19,6 +19,7 @@ from glacier.compiler.errors import CompilerError
 from glacier.compiler.pyrender import Expr
 
 if TYPE_CHECKING:
+    from glacier.compiler.deploy_ir import IRArtifact, IRDriver
     from glacier.compiler.ir import IRBucket, IRCompute, IRProvider
 
 T = TypeVar("T")
@@ -74,11 +75,59 @@ class BucketHandle:
 
 @dataclass(frozen=True)
 class IdentityHandle:
-    """The identity a function or executor runs as (IAM role, managed identity, service
-    account)."""
+    """The identity a function, executor or the driver runs as (IAM role, managed identity,
+    service account)."""
 
     var: str
+    compute: IRCompute | IRDriver
+
+
+@dataclass(frozen=True)
+class FunctionHandle:
+    """An emitted function. ``var`` is the function resource (``None`` when the cloud step
+    returned none); the driver's identity is granted invoke on it."""
+
+    var: str | None
     compute: IRCompute
+    identity: IdentityHandle
+
+
+@dataclass(frozen=True)
+class ExecutorHandle:
+    """An emitted (or referenced) executor: its identity, staging bucket and engine resource
+    (``var``: the job/cluster created; ``None`` when referenced or the engine returned none).
+    ``existing`` holds the config fields naming an existing engine (``GlueConfig.job_name``)."""
+
+    var: str | None
+    compute: IRCompute
+    identity: IdentityHandle
+    staging: BucketHandle | None
+    existing: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ArtifactHandle:
+    """The uploaded artifact. ``info`` is the program variable holding the local wheel's
+    ``path``, ``filename``, ``sha256`` and ``entry`` (read when the program runs); ``var`` is
+    the uploaded object; ``uri`` the expression engines and the driver read it from."""
+
+    var: str
+    info: str
+    uri: Expr
+    bucket: BucketHandle
+    artifact: IRArtifact
+
+
+@dataclass(frozen=True)
+class DriverHandle:
+    """The emitted driver: ``var`` is what schedules and triggers start (an ECS task
+    definition, a Cloud Run job, a Container Apps job), ``identity`` its identity.
+    ``extra`` holds cloud-specific variables later steps need (cluster, roles)."""
+
+    var: str
+    driver: IRDriver
+    identity: IdentityHandle
+    extra: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -97,6 +146,10 @@ class Handles:
     providers: dict[str, ProviderHandle] = field(default_factory=dict)
     buckets: dict[str, BucketHandle] = field(default_factory=dict)
     identities: dict[str, IdentityHandle] = field(default_factory=dict)
+    functions: dict[str, FunctionHandle] = field(default_factory=dict)
+    executors: dict[str, ExecutorHandle] = field(default_factory=dict)
+    artifact: ArtifactHandle | None = None
+    driver: DriverHandle | None = None
     _once: dict[Hashable, Any] = field(default_factory=dict)
 
     def provider(self, key: str) -> ProviderHandle:
@@ -132,5 +185,5 @@ def _get(table: dict[str, T], key: str, what: str) -> T:
         raise CompilerError(
             f"No {what} {key!r} has been emitted (emitted: {known}). An emitter asked for it "
             "before the compiler emitted it: emit order is providers, buckets, functions, "
-            "executors."
+            "executors, artifact, driver, schedules, triggers, alarms."
         ) from None

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from glacier._version import __version__
+from glacier.compiler.deployment import DeploymentOutput
 from glacier.compiler.errors import ExportError
 from glacier.compiler.handles import Handles
 from glacier.compiler.injector import MAIN_FILE, extract_regions, read_program, render_regions
@@ -35,10 +36,51 @@ from glacier.compiler.pyrender import (
 )
 
 if TYPE_CHECKING:
+    from glacier.compiler.deploy_ir import IRDeployment
     from glacier.compiler.ir import IRBucket, IRCompute, IRGraph, IRProvider
+    from glacier.deploy.artifact import BuiltArtifact
     from glacier.escape_hatch import PulumiCustomization
 
 PULUMI_REQUIREMENT = "pulumi>=3.200,<4"
+
+
+@dataclass(frozen=True)
+class Helper:
+    """A trusted helper function of the generated program (rendered once, after imports)."""
+
+    name: str
+    std_imports: tuple[str, ...]
+    lines: tuple[str, ...]
+
+
+#: Reads the artifact ``glacier compile`` built into the project when the program runs: the
+#: program text stays the same when only the code changes (no hash written at compile time).
+ARTIFACT_HELPER = Helper(
+    "glacier_artifact",
+    ("import hashlib", "import json", "import pathlib", "import zipfile"),
+    (
+        "def glacier_artifact(folder: str) -> dict:",
+        '    """The one artifact wheel in `folder`: path, file name, SHA-256 and entry."""',
+        '    wheels = sorted(pathlib.Path(folder).glob("*.whl"))',
+        "    if len(wheels) != 1:",
+        "        raise RuntimeError(",
+        '            f"expected one Glacier artifact wheel in {folder}, found {len(wheels)}: run "',
+        '            "`glacier compile FILE --out .` (or `glacier package FILE --out "',
+        '            f"{folder}`) before `pulumi up`"',
+        "        )",
+        "    wheel = wheels[0]",
+        "    with zipfile.ZipFile(wheel) as zf:",
+        '        suffix = ".dist-info/glacier-artifact.json"',
+        "        name = next(n for n in zf.namelist() if n.endswith(suffix))",
+        "        manifest = json.loads(zf.read(name))",
+        "    return {",
+        '        "path": str(wheel),',
+        '        "filename": wheel.name,',
+        '        "sha256": hashlib.sha256(wheel.read_bytes()).hexdigest(),',
+        '        "entry": manifest.get("entry") or "",',
+        "    }",
+    ),
+)
 
 
 @dataclass
@@ -107,6 +149,11 @@ class ProgramWriter:
         self._hooks: dict[str, str] = {}
         self.applied: set[str] = set()
         self._resource_count = 0
+        self._helpers: dict[str, Helper] = {}
+        #: The deployment record the program exports (``glacier_deployment``).
+        self.deployment = DeploymentOutput(ir.pipeline)
+        #: Lines for the compile summary that emit steps add (what to do by hand, ...).
+        self.notes: list[str] = []
 
     @property
     def resource_count(self) -> int:
@@ -122,6 +169,10 @@ class ProgramWriter:
     def add_import(self, line: str) -> None:
         """A trusted import line, e.g. ``import pulumi_aws as aws``."""
         self._imports.add(line)
+
+    def add_helper(self, helper: Helper) -> None:
+        """A trusted helper function the program defines once (e.g. ``glacier_artifact``)."""
+        self._helpers.setdefault(helper.name, helper)
 
     def var(self, hint: str) -> str:
         """A fresh module-level variable name derived from ``hint``."""
@@ -271,12 +322,19 @@ class ProgramWriter:
     def render(self, header: Sequence[str], imports: Iterable[str]) -> str:
         """The program text (without injected regions)."""
         out: list[str] = [py_comment(h) for h in header]
-        std = sorted({"import importlib", "import types"} if self._hooks else set())
+        std_set = {"import importlib", "import types"} if self._hooks else set()
+        for helper in self._helpers.values():
+            std_set.update(helper.std_imports)
+        std = sorted(std_set)
         third = sorted({"import pulumi", *imports, *self._imports}, key=_import_key)
         out.append("")
         if std:
             out += [*std, ""]
         out += third
+        for name in sorted(self._helpers):
+            out += ["", "", *self._helpers[name].lines]
+        if self._helpers and not self._hooks:
+            out.append("")  # two blank lines after a function (sections add one)
         if self._hooks:
             out += ["", "", *_HOOK_HELPER, "", ""]
             for ref, var in sorted(self._hooks.items(), key=lambda kv: kv[1]):
@@ -290,10 +348,15 @@ class ProgramWriter:
                     out.append("")
                 out += [line for c in block.comment for line in _comment_lines(c)]
                 out += [x if isinstance(x, str) else x.render() for x in block.lines]
-        if self._exports:
-            out += ["", py_comment("=== Outputs ===")]
-            for name, value in self._exports:
-                out.append(render_statement(Call("pulumi.export", args=(name, value))))
+        out += ["", py_comment("=== Outputs ===")]
+        for name, value in self._exports:
+            out.append(render_statement(Call("pulumi.export", args=(name, value))))
+        out += [
+            "",
+            py_comment("The deployment record (docs/deploy.md): glacier deploy saves it, the"),
+            py_comment("runtime and the driver read their resources' names from it."),
+            render_statement(self.deployment.export()),
+        ]
         return "\n".join(out) + "\n"
 
 
@@ -334,6 +397,11 @@ class CompiledInfra:
     notes: list[str] = field(default_factory=list)
     #: Pulumi resources the generated program declares (``ProgramWriter.resource_count``).
     pulumi_resource_count: int | None = None
+    #: What runs the pipeline once deployed (artifact, driver, schedules, triggers, alarms).
+    deployment: IRDeployment | None = None
+    #: The artifact ``export_pulumi`` copies to ``build/artifact/`` (``glacier compile`` and
+    #: ``PulumiCompiler(artifact=...)`` set it); the program uploads it.
+    artifact: BuiltArtifact | None = None
 
     def __post_init__(self) -> None:
         for line in self.ir.program_requirements:
@@ -396,6 +464,20 @@ class CompiledInfra:
                     more = len(p.left_out) - _README_LIMIT
                     shown += f" and {more} more" if more > 0 else ""
                     lines.append(f"  - left out (look like secrets): {shown}")
+        driver = self.deployment.driver if self.deployment is not None else None
+        if driver is not None:
+            lines += [
+                "",
+                f"The pipeline runs in the cloud in its driver `{_md(driver.name)}`: `pulumi up` "
+                f"uploads the code artifact in `{ARTIFACT_DIR}/` (written by `glacier compile`)",
+            ]
+            if driver.config.image is None:
+                lines.append(
+                    "and builds the driver image from `build/driver/Dockerfile` (Docker must "
+                    "run on this machine; or build it elsewhere and set DriverConfig(image=...))."
+                )
+            else:
+                lines.append(f"and runs the image `{_md(driver.config.image)}`.")
         if self.notes:
             lines += ["", "Notes:", "", *[f"- {n}" for n in self.notes]]
         return "\n".join(lines) + "\n"
@@ -423,6 +505,8 @@ class CompiledInfra:
         }
         self.ir.build.check()
         entries = [*texts, *_build_entries(self)]
+        if self.artifact is not None:
+            entries.append(ARTIFACT_DIR)
         try:
             out.parent.mkdir(parents=True, exist_ok=True)
             staged = out.parent / f".{out.name}.glacier-new-{secrets.token_hex(6)}"
@@ -433,6 +517,10 @@ class CompiledInfra:
             for name, text in texts.items():
                 (staged / name).write_text(text, encoding="utf-8", newline="\n")
             build_all(self.ir.build, staged)
+            if self.artifact is not None:
+                folder = staged / ARTIFACT_DIR
+                folder.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(self.artifact.path, folder / self.artifact.path.name)
             if not out.exists():
                 os.replace(staged, out)
             else:
@@ -448,6 +536,8 @@ class CompiledInfra:
 
 #: Most names of left-out files listed per package in the README.
 _README_LIMIT = 20
+#: Where the artifact goes in the project (``glacier.deploy.artifact.ARTIFACT_DIR``).
+ARTIFACT_DIR = "build/artifact"
 
 
 def _md(text: object) -> str:

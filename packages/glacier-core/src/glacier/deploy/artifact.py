@@ -395,12 +395,30 @@ def _wheel_path(path: Path, folders: Sequence[Path]) -> str:
 def _all_resources(pipe: Pipeline) -> list[Resource]:
     """The pipeline's resources and every other resource created on their providers
     (functions and buckets tasks use as globals)."""
+    from glacier.errors import PipelineParameterError
+    from glacier.schedule.spec import sample_params
+
     found: dict[int, Resource] = {}
-    for resource in pipe.build().resources():
+    try:
+        built = pipe.build(**sample_params(pipe, {})).resources()
+    except PipelineParameterError:  # a required parameter: the providers in its module
+        built = _module_resources(pipe)
+    for resource in built:
         found.setdefault(id(resource), resource)
         for other in getattr(resource.provider, "_resources", []):
             found.setdefault(id(other), other)
     return list(found.values())
+
+
+def _module_resources(pipe: Pipeline) -> list[Resource]:
+    """Resources of the providers the pipeline function's module defines."""
+    from glacier.provider import Provider
+
+    out: list[Resource] = []
+    for value in list(getattr(pipe.fn, "__globals__", {}).values()):
+        if isinstance(value, Provider):
+            out += list(getattr(value, "_resources", []))
+    return out
 
 
 def plugins_of(pipe: Pipeline) -> set[str]:

@@ -192,7 +192,7 @@ def deploy(
     deploy. ``automation`` replaces ``pulumi.automation`` (tests)."""
     from glacier.compiler import PulumiCompiler
     from glacier.dag.targets import load_pipeline
-    from glacier.deploy.artifact import package_into_project, split_target
+    from glacier.deploy.artifact import package_pipeline, split_target
     from glacier.deploy.plan import build_plan, run_under_mocks
 
     check_stack_name(stack)
@@ -203,12 +203,20 @@ def deploy(
     result = DeployResult(mode=mode, project_dir=project_dir)
     _check_saved_stack(records_root, stack, target)
     if mode != "destroy":
+        import tempfile
+
         pipe = load_pipeline(target)
-        infra = pipe.compile(PulumiCompiler())
-        infra.export_pulumi(project_dir)
-        built = package_into_project(target, project_dir, root=root, include=include)
-        echo(built.summary())
-        plan = build_plan(infra.ir, stack, run_under_mocks(project_dir, stack))
+        with tempfile.TemporaryDirectory(prefix="glacier-artifact-") as folder:
+            built = package_pipeline(target, folder, root=root, include=include)
+            # the driver where the cloud's plugin emits one; the artifact in build/artifact/
+            infra = pipe.compile(PulumiCompiler(driver="auto", artifact=built))
+            infra.artifact = built
+            infra.export_pulumi(project_dir)
+            echo(built.summary())
+        for note in infra.notes:
+            echo(f"note: {note}")
+        mocked = run_under_mocks(project_dir, stack)
+        plan = build_plan(infra.ir, stack, mocked, infra.deployment)
         result.plan = plan
         echo(plan.render())
         if mode == "plan":

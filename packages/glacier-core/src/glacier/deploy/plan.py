@@ -23,6 +23,7 @@ from glacier.deploy.record import STACK_OUTPUT, DeploymentRecord, record_from_st
 from glacier.errors import DeployError, DeploymentRecordError
 
 if TYPE_CHECKING:
+    from glacier.compiler.deploy_ir import IRDeployment
     from glacier.compiler.ir import IRGraph
 
 
@@ -136,8 +137,14 @@ def run_under_mocks(
     return dict(json.loads(proc.stdout))
 
 
-def build_plan(ir: IRGraph, stack: str, mocked: dict[str, Any]) -> DeployPlan:
-    """Group the mocked registrations by Glacier resource, with the IR's grants."""
+def build_plan(
+    ir: IRGraph,
+    stack: str,
+    mocked: dict[str, Any],
+    deployment: IRDeployment | None = None,
+) -> DeployPlan:
+    """Group the mocked registrations by Glacier resource, with the IR's grants (and the
+    driver's, with its artifact, schedules, triggers and alarms, when there is one)."""
     items: list[PlanItem] = []
     keys: list[tuple[str, PlanItem]] = []
     for bucket in ir.buckets:
@@ -175,6 +182,22 @@ def build_plan(ir: IRGraph, stack: str, mocked: dict[str, Any]) -> DeployPlan:
     for name, holder in staging.items():
         items.insert(len(ir.buckets), holder)
         keys.append((name, holder))
+    driver = deployment.driver if deployment is not None else None
+    if driver is not None and deployment is not None:
+        item = PlanItem("driver", driver.name, driver.provider.key)
+        item.details.append(f"runs `glacier run` (tasks in it: {', '.join(driver.local_tasks)})")
+        starts = [f"schedule {s.cron} ({s.timezone})" for s in deployment.schedules]
+        starts += [f"writes to {t.bucket_name}/{t.prefix}" for t in deployment.triggers]
+        if starts:
+            item.details.append(f"started by: {'; '.join(starts)}")
+        if deployment.alarms:
+            item.details.append("alerts on failure")
+        for grant in driver.grants:
+            item.grants.append(f"{grant.mode:<5} {grant.bucket.split('/', 1)[1]}/{grant.prefix}*")
+        item.grants += [f"invoke {f}" for f in driver.functions]
+        item.grants += [f"submit {e}" for e in driver.executors]
+        items.append(item)
+        keys.append((ir.pipeline, item))  # <pipeline>-driver, -artifact, -schedule, ...
     shared = PlanItem("shared", "(providers and shared resources)", "")
     keys.sort(key=lambda kv: len(kv[0]), reverse=True)
     for res in mocked.get("resources", []):

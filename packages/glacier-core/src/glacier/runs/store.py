@@ -85,6 +85,15 @@ class RunStore(ABC):
     def state_names(self, pipeline: str, folder: str) -> list[str]:
         """Names of the state objects in a state folder."""
 
+    def claim(self, pipeline: str, name: str, data: dict[str, Any]) -> bool:
+        """Create the state object ``name`` only if it does not exist; True for the one
+        caller that created it. Stores that cannot create conditionally fall back to
+        read-then-write (not atomic: override this)."""
+        if self.get_state(pipeline, name) is not None:
+            return False
+        self.put_state(pipeline, name, data)
+        return True
+
     # -- queries -----------------------------------------------------------------------------
     def records(
         self,
@@ -161,6 +170,9 @@ class NullRunStore(RunStore):
     def state_names(self, pipeline: str, folder: str) -> list[str]:
         return []
 
+    def claim(self, pipeline: str, name: str, data: dict[str, Any]) -> bool:
+        return True  # nothing is recorded: every start runs
+
 
 class BucketRunStore(RunStore):
     """Records as JSON objects under a bucket prefix, on any backend."""
@@ -226,6 +238,9 @@ class BucketRunStore(RunStore):
 
     def state_names(self, pipeline: str, folder: str) -> list[str]:
         return self.blobs.children(self._state_key(pipeline, folder))
+
+    def claim(self, pipeline: str, name: str, data: dict[str, Any]) -> bool:
+        return self.blobs.create(self._state_key(pipeline, name), json.dumps(data).encode())
 
 
 def _parse(data: bytes, where: str) -> RunRecord | None:

@@ -8,7 +8,7 @@ imported only for the settings given, so defining a plain pipeline stays cheap.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -70,3 +70,33 @@ def _triggers(value: OnWrite | Sequence[OnWrite], name: str) -> tuple[OnWrite, .
                 f"{type(item).__name__}."
             )
     return tuple(items)
+
+
+def sample_params(pipeline: Any, given: Mapping[str, Any]) -> dict[str, Any]:
+    """Values for the parameters a schedule or trigger fills in at run time, for building the
+    DAG when none are given (``compile``, ``package``): the schedule's first tick after
+    2000-01-01 and the trigger bucket (its URI). A DAG's shape must not depend on them."""
+    from datetime import UTC, datetime
+
+    from glacier.schedule.params import kind_of
+
+    out: dict[str, Any] = {}
+    fn = getattr(pipeline, "fn", None)
+    schedule = getattr(pipeline, "schedule", None)
+    if fn is None:
+        return out
+    if schedule is not None:
+        from glacier.schedule.cron import schedule_param
+
+        param = schedule_param(schedule, fn, str(pipeline.name))
+        if param and param not in given:
+            tick = schedule.next_after(datetime(2000, 1, 1, tzinfo=UTC))
+            out[param] = schedule.logical_value(tick, kind_of(fn, param))
+    for trigger in getattr(pipeline, "triggers", ()) or ():
+        from glacier.schedule.trigger import trigger_param
+
+        param = trigger_param(trigger, fn, str(pipeline.name))
+        if param and param not in given and param not in out:
+            kind = kind_of(fn, param)
+            out[param] = trigger.bucket if kind == "bucket" else trigger.bucket.get_uri()
+    return out

@@ -87,6 +87,11 @@ class Blobs(ABC):
     def exists(self, key: str) -> bool:
         return self.get(key) is not None
 
+    @abstractmethod
+    def create(self, key: str, data: bytes) -> bool:
+        """Write ``data`` at ``key`` only if nothing is there, atomically (of two concurrent
+        callers exactly one gets True). False when the object exists already."""
+
 
 class LocalBlobs(Blobs):
     """A folder. Writes go to a hidden temporary file renamed over the target."""
@@ -133,6 +138,24 @@ class LocalBlobs(Blobs):
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
+
+    def create(self, key: str, data: bytes) -> bool:
+        # Write a temporary file, then link it to the name: link fails if the name exists.
+        target = os.path.join(self.root, key)
+        parent, name = os.path.split(target)
+        os.makedirs(parent, exist_ok=True)
+        tmp = os.path.join(parent, f".{name}.{_PID[0]}-{next(_COUNTER)}.tmp")
+        try:
+            with open(tmp, "wb") as fh:
+                fh.write(data)
+            try:
+                os.link(tmp, target)
+            except FileExistsError:
+                return False
+            return True
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
 
     def get(self, key: str) -> bytes | None:
         try:
@@ -201,6 +224,16 @@ class ObjectStoreBlobs(Blobs):
     def put(self, key: str, data: bytes) -> None:
         with self.adapter._translating("write", self.uri_of(key)):
             self.adapter.fs.pipe_file(self._fs_path(key), data)
+
+    def create(self, key: str, data: bytes) -> bool:
+        # A conditional write: S3 If-None-Match: *, GCS ifGenerationMatch=0, Azure
+        # If-None-Match: * (fsspec's mode="create"); the store refuses it when the key exists.
+        with self.adapter._translating("write", self.uri_of(key)):
+            try:
+                self.adapter.fs.pipe_file(self._fs_path(key), data, mode="create")
+            except FileExistsError:
+                return False
+        return True
 
     def get(self, key: str) -> bytes | None:
         with self.adapter._translating("read", self.uri_of(key)):
