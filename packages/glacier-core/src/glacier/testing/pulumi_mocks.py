@@ -87,7 +87,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         super().__init__(mocks)
         self.recording = mocks
 
-    def ReadResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
+    def ReadResource(self, request: Any) -> Any:  # the gRPC method name
         response = super().ReadResource(request)
         self.recording.resources.append(
             Registered(
@@ -101,7 +101,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         )
         return response
 
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
+    def RegisterResource(self, request: Any) -> Any:  # the gRPC method name
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
             inputs = pulumi.runtime.rpc.deserialize_properties(request.object)
