@@ -62,7 +62,8 @@ def occurs(piece: list[str], source: list[str]) -> bool:
         shift = " " * (_indent(line) - _indent(first))
         window = source[start : start + len(piece)]
         if len(window) == len(piece) and all(
-            (have.rstrip() == (shift + want if want.strip() else "")) for have, want in zip(window, piece, strict=True)
+            (have.rstrip() == (shift + want if want.strip() else ""))
+            for have, want in zip(window, piece, strict=True)
         ):
             return True
     return False
