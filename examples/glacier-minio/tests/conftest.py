@@ -6,13 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from minio_helpers import BUCKET, s3_client
 
 from glacier.testing.plugins import plugin_host  # noqa: F401  (fixture)
 
-ACCESS_KEY = "minio-test-user"
-SECRET_KEY = "minio-test-secret-0123456789"
-#: The bucket every contract test shares (each test writes under its own prefix).
-BUCKET = "glacier-minio"
 #: Variables that would make a test depend on the machine it runs on.
 VARIABLES = (
     "MINIO_ENDPOINT",
@@ -50,19 +47,6 @@ def endpoint() -> Iterator[str]:
         yield url
     finally:
         server.stop()
-
-
-def s3_client(endpoint: str):  # type: ignore[no-untyped-def]
-    """A plain boto3 S3 client on the server, to check what Glacier wrote."""
-    import boto3
-
-    return boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key=SECRET_KEY,
-    )
 
 
 def create_bucket(endpoint: str, name: str) -> None:

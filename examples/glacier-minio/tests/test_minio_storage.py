@@ -7,7 +7,7 @@ import uuid
 
 import polars as pl
 import pytest
-from conftest import ACCESS_KEY, BUCKET, SECRET_KEY, s3_client
+from minio_helpers import ACCESS_KEY, BUCKET, SECRET_KEY, s3_client
 from polars.testing import assert_frame_equal
 from pydantic import SecretStr
 
