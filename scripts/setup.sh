@@ -15,9 +15,11 @@ PIP=(.venv/bin/python -m pip install --disable-pip-version-check -q)
   -e packages/glacier-gcp -e packages/glacier-databricks
 if [ "${1:-}" = "--dev" ]; then
   "${PIP[@]}" -r requirements-dev.txt
-  if [ -f examples/glacier-emr/pyproject.toml ]; then
-    "${PIP[@]}" -e examples/glacier-emr
-  fi
+  for example in examples/glacier-emr examples/glacier-minio; do  # example third-party plugins
+    if [ -f "$example/pyproject.toml" ]; then
+      "${PIP[@]}" -e "$example"
+    fi
+  done
   if [ -f tests/tools/azurite/package-lock.json ]; then
     npm ci --prefix tests/tools/azurite --no-audit --no-fund --loglevel=error
   fi

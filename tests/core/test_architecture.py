@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PLUGIN_SOURCES = [
     ROOT / "packages" / name / "src"
     for name in ("glacier-aws", "glacier-azure", "glacier-gcp", "glacier-databricks")
-] + [ROOT / "examples" / "glacier-emr" / "src"]
+] + [ROOT / "examples" / name / "src" for name in ("glacier-emr", "glacier-minio")]
 
 
 def _contracts() -> dict[str, dict]:  # type: ignore[type-arg]

@@ -1,0 +1,183 @@
+"""Run an exported Pulumi program under Pulumi's unit-test mocks and record what it declares.
+
+For emitter authors: compile a pipeline, export it, run the program here, assert on the
+resources. No Pulumi CLI, provider plugin or cloud account is needed (``pulumi`` and the
+provider SDKs the program imports must be installed)::
+
+    from glacier.compiler import PulumiCompiler
+    from glacier.testing.pulumi_mocks import run_program
+
+    infra = my_pipeline.compile(PulumiCompiler())
+    infra.export_pulumi(tmp_path)
+    graph = run_program(tmp_path, config={"glacier-minio:accessKey": "test"})
+    bucket = graph.one("aws:s3/bucket:Bucket")
+    assert bucket.inputs["bucket"] == "lake"
+
+Under mocks, unknown keyword arguments and missing required properties raise ``TypeError``,
+but wrong types and unknown nested keys pass silently: assert on ``inputs`` yourself.
+Inputs arrive camel-cased (``versioningConfiguration``) and numbers as floats.
+"""
+
+from __future__ import annotations
+
+import runpy
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks as pulumi_mocks
+
+__all__ = ["Graph", "RecordingMocks", "Registered", "run_program"]
+
+
+@dataclass
+class Registered:
+    """One resource the program registered (or read, for ``Type.get``)."""
+
+    type: str
+    name: str
+    inputs: dict[str, Any]
+    urn: str = ""
+    provider: str = ""
+    dependencies: list[str] = field(default_factory=list)
+    #: The id of an existing resource the program read (``Type.get``); "" when created.
+    read_id: str = ""
+
+    @property
+    def provider_name(self) -> str:
+        """Logical name of the explicit provider the resource uses, from its reference."""
+        urn = self.provider.split("::")
+        return urn[-2] if len(urn) >= 2 else ""
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    """Echoes every resource's inputs as its outputs, plus ``name`` (dependent inputs such
+    as a resource group name vanish without it) and, on AWS types, an ``arn``. Subclass and
+    extend :meth:`outputs` for attributes your program reads that are not inputs."""
+
+    def __init__(self) -> None:
+        self.resources: list[Registered] = []
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    def outputs(self, args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
+        """The outputs of a new resource (default: its inputs, ``name``, AWS ``arn``)."""
+        outputs = dict(args.inputs)
+        outputs.setdefault("name", args.name)
+        if args.typ.startswith("aws:"):
+            service = args.typ.split(":")[1].split("/")[0]
+            outputs.setdefault("arn", f"arn:aws:{service}:::{args.name}")
+        return outputs
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        return f"{args.name}-id", self.outputs(args)
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> Any:
+        """Invokes (``aws.get_caller_identity()``, ...): recorded, answered with ``{}``."""
+        self.calls.append((args.token, dict(args.args)))
+        return {}
+
+
+class _RecordingMonitor(pulumi_mocks.MockMonitor):
+    """Also records each registration's provider reference and dependencies."""
+
+    def __init__(self, mocks: RecordingMocks) -> None:
+        super().__init__(mocks)
+        self.recording = mocks
+
+    def ReadResource(self, request: Any) -> Any:  # the gRPC method name
+        response = super().ReadResource(request)
+        self.recording.resources.append(
+            Registered(
+                type=request.type,
+                name=request.name,
+                inputs={},
+                urn=response.urn,
+                provider=request.provider,
+                read_id=request.id,
+            )
+        )
+        return response
+
+    def RegisterResource(self, request: Any) -> Any:  # the gRPC method name
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            inputs = pulumi.runtime.rpc.deserialize_properties(request.object)
+            self.recording.resources.append(
+                Registered(
+                    type=request.type,
+                    name=request.name,
+                    inputs=inputs,
+                    urn=response.urn,
+                    provider=request.provider,
+                    dependencies=sorted(request.dependencies),
+                )
+            )
+        return response
+
+
+@dataclass
+class Graph:
+    """The resources one program run registered, in order."""
+
+    resources: list[Registered]
+    calls: list[tuple[str, dict[str, Any]]]
+
+    def of_type(self, type_: str) -> list[Registered]:
+        """Every resource of a Pulumi type token (``aws:s3/bucket:Bucket``)."""
+        return [r for r in self.resources if r.type == type_]
+
+    def one(self, type_: str, name: str | None = None) -> Registered:
+        """The one resource of ``type_`` (and logical ``name``); AssertionError otherwise."""
+        found = [r for r in self.of_type(type_) if name is None or r.name == name]
+        assert len(found) == 1, f"expected one {type_} {name or ''}, got {[r.name for r in found]}"
+        return found[0]
+
+    def by_urn(self, urn: str) -> Registered:
+        return next(r for r in self.resources if r.urn == urn)
+
+    def depends_on(self, res: Registered, other: Registered) -> bool:
+        """Whether ``res`` was registered with an explicit dependency on ``other``."""
+        return other.urn in res.dependencies
+
+    def types(self) -> set[str]:
+        return {r.type for r in self.resources}
+
+
+def run_program(
+    directory: str | Path,
+    *,
+    config: Mapping[str, str] | None = None,
+    extra_path: Sequence[str] = (),
+    mocks: RecordingMocks | None = None,
+    project: str = "glacier-test",
+    stack: str = "test",
+) -> Graph:
+    """Run ``directory/__main__.py`` under Pulumi's mocks; return what it registered.
+
+    ``config`` is the stack configuration the program reads (``{"ns:key": "value"}``, e.g.
+    secrets your provider step reads with ``pulumi.Config(ns).require_secret(key)``).
+    ``extra_path`` entries are on ``sys.path`` while the program runs (e.g. the folder of a
+    customization hook module the program imports).
+    """
+    recorder = mocks or RecordingMocks()
+    monitor = _RecordingMonitor(recorder)
+    pulumi.runtime.set_mocks(recorder, project=project, stack=stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_all_config(dict(config or {}))
+    main = str(Path(directory) / "__main__.py")
+    added = [p for p in extra_path if p not in sys.path]
+    sys.path[:0] = added
+
+    @pulumi.runtime.test
+    def run() -> None:
+        runpy.run_path(main, run_name="__main__")
+
+    try:
+        run()
+    finally:
+        pulumi.runtime.set_all_config({})
+        for p in added:
+            sys.path.remove(p)
+    return Graph(recorder.resources, recorder.calls)
