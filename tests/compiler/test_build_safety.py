@@ -331,7 +331,7 @@ def test_failed_export_leaves_the_previous_project_intact(
     assert [p.name for p in tmp_path.iterdir()] == ["infra"]  # no staging leftovers
 
     # an OS failure while moving entries into place is rolled back too
-    import glacier.compiler.program as program
+    import glacier.compiler.infra as program
 
     real_replace = program.os.replace
     calls = {"n": 0}

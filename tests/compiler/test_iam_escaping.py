@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-import glacier.compiler.ir as ir_module
+import glacier.compiler.ir_builder as ir_module
 from glacier import Provider, PulumiCompiler, pipeline, task
 from glacier.compiler.errors import CompilerError
 from glacier.config import (

@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from glacier.compiler.compile import PulumiCompiler
     from glacier.compiler.emitter import EngineEmitter, PulumiEmitter
-    from glacier.compiler.program import CompiledInfra, ProgramWriter
+    from glacier.compiler.infra import CompiledInfra
+    from glacier.compiler.program import ProgramWriter
 
 _EXPORTS = {
     "PulumiCompiler": "glacier.compiler.compile",
-    "CompiledInfra": "glacier.compiler.program",
+    "CompiledInfra": "glacier.compiler.infra",
     "ProgramWriter": "glacier.compiler.program",
     "PulumiEmitter": "glacier.compiler.emitter",
     "EngineEmitter": "glacier.compiler.emitter",

@@ -14,13 +14,10 @@ from glacier.compiler.errors import (
     InvalidNameError,
     MissingEmitterError,
 )
-from glacier.compiler.ir import AccessDecl, IRBuilder, IRGraph
-from glacier.compiler.program import (
-    PULUMI_REQUIREMENT,
-    CompiledInfra,
-    ProgramWriter,
-    header_lines,
-)
+from glacier.compiler.infra import CompiledInfra
+from glacier.compiler.ir import IRGraph
+from glacier.compiler.ir_builder import AccessDecl, IRBuilder
+from glacier.compiler.program import PULUMI_REQUIREMENT, ProgramWriter, header_lines
 from glacier.escape_hatch import PulumiCustomization
 from glacier.plugins.known import KNOWN_CONFIGS, install_hint
 from glacier.plugins.registry import get_registry
