@@ -21,7 +21,7 @@ import pytest
 from glacier import Provider
 from glacier.adapters.base import ExecutorAdapter, JobStatus
 from glacier.config import LocalConfig
-from glacier.jobs.spec import BucketRef
+from glacier.jobs.spec import BucketSpec
 from glacier.resources.executor import Executor
 from glacier.testing.artifacts import INSTALL_ROOT
 from glacier.testing.executor_contract import submit, wait
@@ -34,8 +34,8 @@ def local_staging(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every executor stages in a local folder (storage is not what is tested here)."""
     local = Provider(config=LocalConfig(base_path=tmp_path / "staging"))
 
-    def staging(self: ExecutorAdapter, job_id: str) -> BucketRef:
-        return BucketRef.of(local.bucket("stg", path=f"_glacier/jobs/{job_id}/"))
+    def staging(self: ExecutorAdapter, job_id: str) -> BucketSpec:
+        return BucketSpec.of(local.bucket("stg", path=f"_glacier/jobs/{job_id}/"))
 
     monkeypatch.setattr(ExecutorAdapter, "staging_location", staging)
 

@@ -13,7 +13,7 @@ from fake_dataproc import FakeDataproc, fake_dataproc
 from glacier import Provider
 from glacier.config import LocalConfig
 from glacier.errors import ConfigError
-from glacier.jobs.spec import BucketRef
+from glacier.jobs.spec import BucketSpec
 from glacier.testing.executor_contract import ExecutorContract
 
 
@@ -29,8 +29,8 @@ def local_staging(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
     local = Provider(config=LocalConfig(base_path=tmp_path / "staging"))
 
-    def staging(self: DataprocAdapter, job_id: str) -> BucketRef:
-        return BucketRef.of(local.bucket("dp", path=f"_glacier/jobs/{job_id}/"))
+    def staging(self: DataprocAdapter, job_id: str) -> BucketSpec:
+        return BucketSpec.of(local.bucket("dp", path=f"_glacier/jobs/{job_id}/"))
 
     monkeypatch.setattr(DataprocAdapter, "staging_location", staging)
 

@@ -19,7 +19,7 @@ from glacier.config import LocalConfig
 from glacier.deploy.existing import describe_existing, existing_reference, is_existing
 from glacier.deploy.record import DeploymentRecord
 from glacier.errors import ConfigError
-from glacier.jobs.spec import BucketRef
+from glacier.jobs.spec import BucketSpec
 from glacier.testing.executor_contract import contract_value, submit, wait
 
 
@@ -34,8 +34,8 @@ def with_resources(base: DeploymentRecord, **resources: dict[str, Any]) -> str:
 def local_staging(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     local = Provider(config=LocalConfig(base_path=tmp_path / "staging"))
 
-    def staging(self: ExecutorAdapter, job_id: str) -> BucketRef:
-        return BucketRef.of(local.bucket("stg", path=f"_glacier/jobs/{job_id}/"))
+    def staging(self: ExecutorAdapter, job_id: str) -> BucketSpec:
+        return BucketSpec.of(local.bucket("stg", path=f"_glacier/jobs/{job_id}/"))
 
     monkeypatch.setattr(ExecutorAdapter, "staging_location", staging)
 

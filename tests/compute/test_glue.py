@@ -12,7 +12,7 @@ from fake_glue import FakeGlue, fake_glue
 
 from glacier import Provider
 from glacier.config import LocalConfig
-from glacier.jobs.spec import BucketRef
+from glacier.jobs.spec import BucketSpec
 from glacier.testing.executor_contract import ExecutorContract
 
 
@@ -31,8 +31,8 @@ def local_staging(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "staging"
     local = Provider(config=LocalConfig(base_path=root))
 
-    def staging(self: GlueAdapter, job_id: str) -> BucketRef:
-        return BucketRef.of(local.bucket("glue", path=f"_glacier/jobs/{job_id}/"))
+    def staging(self: GlueAdapter, job_id: str) -> BucketSpec:
+        return BucketSpec.of(local.bucket("glue", path=f"_glacier/jobs/{job_id}/"))
 
     monkeypatch.setattr(GlueAdapter, "staging_location", staging)
     return root

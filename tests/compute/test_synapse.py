@@ -13,7 +13,7 @@ from fake_synapse import TOKEN, FakeSynapse, fake_synapse
 
 from glacier import Provider
 from glacier.config import LocalConfig
-from glacier.jobs.spec import BucketRef
+from glacier.jobs.spec import BucketSpec
 from glacier.testing.executor_contract import ExecutorContract
 
 
@@ -29,8 +29,8 @@ def patched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
     local = Provider(config=LocalConfig(base_path=tmp_path / "staging"))
 
-    def staging(self: SynapseAdapter, job_id: str) -> BucketRef:
-        return BucketRef.of(local.bucket("syn", path=f"_glacier/jobs/{job_id}/"))
+    def staging(self: SynapseAdapter, job_id: str) -> BucketSpec:
+        return BucketSpec.of(local.bucket("syn", path=f"_glacier/jobs/{job_id}/"))
 
     monkeypatch.setattr(SynapseAdapter, "staging_location", staging)
     monkeypatch.setattr(SynapseAdapter, "token", lambda self: TOKEN)

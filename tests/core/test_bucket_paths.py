@@ -136,11 +136,11 @@ def test_whole_bucket_still_works_as_a_compile_time_reference(local_provider: Pr
 
 
 def test_explicit_root_survives_a_job_ref(local_provider: Provider) -> None:
-    from glacier.jobs.spec import BucketRef
+    from glacier.jobs.spec import BucketSpec
 
-    ref = BucketRef.of(local_provider.bucket("lake", path="/"))
+    ref = BucketSpec.of(local_provider.bucket("lake", path="/"))
     reopened = ref.open(local_provider)
     assert reopened.explicit_root and reopened.path == ""
     reopened.write(pl.DataFrame({"id": [1]}))
     assert ref.child("x.parquet").path == "x.parquet"
-    assert not BucketRef.of(local_provider.bucket("lake")).open(local_provider).explicit_root
+    assert not BucketSpec.of(local_provider.bucket("lake")).open(local_provider).explicit_root

@@ -145,12 +145,12 @@ def test_local_executor_submit_status_cancel(local_provider: Provider) -> None:
     from glacier.dag.remote import _fetch_result
     from glacier.jobs.refs import ref_of
     from glacier.jobs.spec import JobInput, JobSpec
-    from glacier.jobs.staging import staging_ref
+    from glacier.jobs.staging import staging_prefix
     from glacier.testing.executor_contract import wait
 
     ex = local_provider.executor("workers")
     adapter = ex._get_adapter()
-    staging = staging_ref(adapter, "j1")
+    staging = staging_prefix(adapter, "j1")
     spec = JobSpec(
         job_id="j1",
         task_name="sleepy",

@@ -14,7 +14,7 @@ from glacier.deploy.record import RECORD_ENV, ArtifactRecord, DeploymentRecord
 from glacier.deploy.runtime import attach_artifact, check_installed, fetch
 from glacier.errors import ArtifactError
 from glacier.jobs.refs import ref_of
-from glacier.jobs.spec import BucketRef, JobSpec
+from glacier.jobs.spec import BucketSpec, JobSpec
 
 
 def spec_for(task_ref: str, tmp_path: Path) -> JobSpec:
@@ -26,7 +26,7 @@ def spec_for(task_ref: str, tmp_path: Path) -> JobSpec:
         job_id="j1",
         task_name="clean",
         task=task_ref,
-        result=BucketRef.of(staging),
+        result=BucketSpec.of(staging),
         python_path=[str(tmp_path)],
     )
 

@@ -333,9 +333,9 @@ def test_round_trip_record_runtime_and_recompile(
         assert record_module.deployed(project.glue) == etl
         assert adapter.job_name == "glacier-etl" and not adapter.creates_job
         assert project.legacy._get_adapter().job_name == "legacy-nightly"
-        from glacier.jobs.staging import staging_ref
+        from glacier.jobs.staging import staging_prefix
 
-        staging = staging_ref(adapter, "job-1")
+        staging = staging_prefix(adapter, "job-1")
         assert staging.bucket_name == "shop-staging"
     finally:
         record_module._cache.clear()

@@ -8,7 +8,7 @@ import pytest
 
 from glacier import Provider
 from glacier.config import LocalConfig
-from glacier.jobs.spec import BucketRef
+from glacier.jobs.spec import BucketSpec
 
 
 @pytest.fixture(scope="session")
@@ -42,7 +42,7 @@ def local_staging(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
     local = Provider(config=LocalConfig(base_path=tmp_path / "staging"))
 
-    def staging(self: EmrAdapter, job_id: str) -> BucketRef:
-        return BucketRef.of(local.bucket("emr", path=f"_glacier/jobs/{job_id}/"))
+    def staging(self: EmrAdapter, job_id: str) -> BucketSpec:
+        return BucketSpec.of(local.bucket("emr", path=f"_glacier/jobs/{job_id}/"))
 
     monkeypatch.setattr(EmrAdapter, "staging_location", staging)

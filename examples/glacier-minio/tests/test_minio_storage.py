@@ -18,7 +18,7 @@ from glacier.errors import (
     InvalidBucketNameError,
     PipelineFailedError,
 )
-from glacier.plugin import BucketRef
+from glacier.plugin import BucketSpec
 from glacier.testing import BucketContract
 
 
@@ -95,7 +95,7 @@ def test_delta_tables_commit_with_conditional_puts(provider: Provider) -> None:
 
 def test_bucket_refs_carry_no_keys(provider: Provider) -> None:
     """What a job spec holds for a MinIO bucket: public fields only."""
-    ref = BucketRef.of(provider.bucket(BUCKET, path="in.parquet"))
+    ref = BucketSpec.of(provider.bucket(BUCKET, path="in.parquet"))
     text = ref.model_dump_json()
     assert ACCESS_KEY not in text and SECRET_KEY not in text
     assert ref.provider_type == "MinioConfig"

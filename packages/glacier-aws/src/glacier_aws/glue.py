@@ -23,8 +23,8 @@ from glacier.plugin import (
     entrypoint_source,
     prefix_uri,
     stage_job,
-    staging_ref,
-    write_ref_text,
+    staging_prefix,
+    write_spec_text,
 )
 from glacier_aws.config import AwsConfig, GlueConfig
 from glacier_aws.credentials import aws_client
@@ -92,8 +92,8 @@ class GlueAdapter(ExecutorAdapter):
         if self.settings.entrypoint_uri:
             return self.settings.entrypoint_uri
         if self._entry is None:
-            staging = staging_ref(self, "_entrypoint")
-            write_ref_text(staging.child(ENTRY_NAME), entrypoint_source(), self.provider)
+            staging = staging_prefix(self, "_entrypoint")
+            write_spec_text(staging.child(ENTRY_NAME), entrypoint_source(), self.provider)
             self._entry = prefix_uri(staging, self.provider) + ENTRY_NAME
         return self._entry
 

@@ -21,7 +21,7 @@ Groups (see ``docs/plugins.md`` for a worked example of each):
   store in a few hooks), :class:`ServerlessAdapter`, :class:`ExecutorAdapter`,
   :class:`JobStatus`, :class:`WriteResult`, :func:`http_result`.
 * **Jobs**: :func:`stage_job` / :class:`StagedJob` (ship a task to an engine),
-  :func:`entrypoint_source`, :func:`python_error`, :class:`JobSpec`, :class:`BucketRef`.
+  :func:`entrypoint_source`, :func:`python_error`, :class:`JobSpec`, :class:`BucketSpec`.
 * **Emitters**: the template :class:`PulumiEmitter` / :class:`EngineEmitter`, typed handles
   (:class:`BucketHandle`, :class:`KeyHandle`, :class:`IdentityHandle`,
   :class:`ProviderHandle`, :class:`BucketGrant`), the program writer
@@ -137,8 +137,8 @@ if TYPE_CHECKING:
         ReplicationConfig,
         tier_level,
     )
-    from glacier.jobs.spec import BucketRef, JobSpec
-    from glacier.jobs.staging import staging_ref
+    from glacier.jobs.spec import BucketSpec, JobSpec
+    from glacier.jobs.staging import staging_prefix
     from glacier.models import (
         BucketConfig,
         ExecutorConfig,
@@ -166,7 +166,7 @@ if TYPE_CHECKING:
         prefix_uri,
         python_error,
         stage_job,
-        write_ref_text,
+        write_spec_text,
     )
     from glacier.storage.object_store import ErrorKind, ObjectStoreBucketAdapter, Tagged
 
@@ -205,10 +205,10 @@ _GROUPS: dict[str, tuple[str, ...]] = {
     "glacier.resources.executor": ("Executor",),
     "glacier.resources.serverless": ("Serverless",),
     "glacier.jobs.spec": (
-        "BucketRef",
+        "BucketSpec",
         "JobSpec",
     ),
-    "glacier.jobs.staging": ("staging_ref",),
+    "glacier.jobs.staging": ("staging_prefix",),
     "glacier.spark.package": (
         "ENTRY_NAME",
         "StagedJob",
@@ -216,7 +216,7 @@ _GROUPS: dict[str, tuple[str, ...]] = {
         "prefix_uri",
         "python_error",
         "stage_job",
-        "write_ref_text",
+        "write_spec_text",
     ),
     "glacier.compiler.emitter": (
         "EngineEmitter",
@@ -366,7 +366,7 @@ __all__ = [
     "BucketGrant",
     "BucketHandle",
     "BucketNotFoundError",
-    "BucketRef",
+    "BucketSpec",
     "BuildFile",
     "Call",
     "CompilerError",
@@ -457,8 +457,8 @@ __all__ = [
     "safe_name",
     "same",
     "stage_job",
-    "staging_ref",
+    "staging_prefix",
     "strongest",
     "tier_level",
-    "write_ref_text",
+    "write_spec_text",
 ]

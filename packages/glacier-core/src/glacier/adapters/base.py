@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 if TYPE_CHECKING:
     import polars as pl
 
-    from glacier.jobs.spec import BucketRef
+    from glacier.jobs.spec import BucketSpec
     from glacier.provider import Provider
     from glacier.resources.bucket import Bucket  # noqa: F401 - in Adapter["Bucket"] bases
     from glacier.resources.executor import Executor  # noqa: F401 - likewise
@@ -146,10 +146,10 @@ class ExecutorAdapter(Adapter["Executor"]):
     def cancel_job(self, job_id: str) -> None:
         """Cancel a job; cancelling a finished job is not an error."""
 
-    def staging_location(self, job_id: str) -> BucketRef | None:
+    def staging_location(self, job_id: str) -> BucketSpec | None:
         """Where job ``job_id`` is staged, when this engine decides it itself (e.g. a local
         folder); ``None`` (the default) stages under the executor's staging bucket (see
-        :func:`glacier.jobs.staging.staging_ref`, which callers use)."""
+        :func:`glacier.jobs.staging.staging_prefix`, which callers use)."""
         return None
 
     def get_job_error(self, job_id: str) -> str | None:

@@ -198,8 +198,8 @@ class IRBuilder:
                     f"access[{target!r}] takes 'reads' and 'writes', not {sorted(unknown_keys)}."
                 )
             out[target] = DeclaredAccess(
-                reads=tuple(_bucket_ref(x, by_name, target) for x in spec.get("reads", ())),
-                writes=tuple(_bucket_ref(x, by_name, target) for x in spec.get("writes", ())),
+                reads=tuple(_resolve_bucket(x, by_name, target) for x in spec.get("reads", ())),
+                writes=tuple(_resolve_bucket(x, by_name, target) for x in spec.get("writes", ())),
             )
         return out
 
@@ -279,7 +279,7 @@ def _secret_fields(config: ProviderConfig) -> set[str]:
     return {n for n in type(config).model_fields if isinstance(getattr(config, n), SecretStr)}
 
 
-def _bucket_ref(value: Bucket | str, by_name: dict[str, Resource], target: str) -> Bucket:
+def _resolve_bucket(value: Bucket | str, by_name: dict[str, Resource], target: str) -> Bucket:
     if isinstance(value, Bucket):
         return value
     found = by_name.get(value) if isinstance(value, str) else None

@@ -17,8 +17,8 @@ from glacier.backoff import SYSTEM_CLOCK, Backoff, Clock, poll
 from glacier.errors import JobError, PipelineDefinitionError, PollTimeoutError
 from glacier.jobs.refs import ref_of
 from glacier.jobs.runner import FRAME_RESULT, VALUE_RESULT
-from glacier.jobs.spec import BucketRef, JobInput, JobSpec
-from glacier.jobs.staging import staging_ref
+from glacier.jobs.spec import BucketSpec, JobInput, JobSpec
+from glacier.jobs.staging import staging_prefix
 from glacier.resources.bucket import Bucket
 from glacier.resources.executor import Executor
 
@@ -63,16 +63,16 @@ def _encode(
     task_name: str,
     param: str,
     value: Any,
-    staging: BucketRef,
+    staging: BucketSpec,
     index: int,
     provider: Provider | None = None,
 ) -> JobInput:
     if isinstance(value, Bucket):
-        return JobInput(kind="bucket", bucket=BucketRef.of(value))
+        return JobInput(kind="bucket", bucket=BucketSpec.of(value))
     if isinstance(value, pl.LazyFrame | pl.DataFrame):
-        ref = staging.child(f"input-{index}.parquet")
-        ref.open(provider).write(value)
-        return JobInput(kind="frame", bucket=ref)
+        staged = staging.child(f"input-{index}.parquet")
+        staged.open(provider).write(value)
+        return JobInput(kind="frame", bucket=staged)
     try:
         json.dumps(value)
     except TypeError:
@@ -104,8 +104,8 @@ def run_on_executor(
     finished then is cancelled and the task fails with :class:`~glacier.errors.JobError`."""
     adapter: ExecutorAdapter = executor._get_adapter()
     key = f"{node_id.replace('#', '-')}-{uuid.uuid4().hex[:12]}"
-    staging = staging_ref(adapter, key)
-    # The executor's provider, when it owns the staging bucket: a ref carries no secrets, so
+    staging = staging_prefix(adapter, key)
+    # The executor's provider, when it owns the staging bucket: a bucket spec carries no secrets, so
     # credentials given in the provider's config reach storage only through it.
     provider = staging.owned_by(adapter.provider)
     try:
@@ -178,7 +178,7 @@ def _wait(
     )
 
 
-def _fetch_result(staging: BucketRef, provider: Provider | None = None) -> Any:
+def _fetch_result(staging: BucketSpec, provider: Provider | None = None) -> Any:
     provider = provider or staging.provider_instance()
     frame = staging.child(FRAME_RESULT).open(provider)
     if frame.exists():

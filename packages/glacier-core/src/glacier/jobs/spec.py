@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from glacier.resources.bucket import Bucket
 
 
-class BucketRef(GlacierModel):
+class BucketSpec(GlacierModel):
     """Enough to rebuild a :class:`Bucket` in another process. Credentials are never
     included (:meth:`~glacier.models.ProviderConfig.job_fields`): the remote side takes them
     from its own environment."""
@@ -24,7 +24,7 @@ class BucketRef(GlacierModel):
     format: str
 
     @classmethod
-    def of(cls, bucket: Bucket) -> BucketRef:
+    def of(cls, bucket: Bucket) -> BucketSpec:
         return cls(
             provider_type=type(bucket.provider.config).__name__,
             provider=bucket.provider.config.job_fields(),
@@ -41,8 +41,8 @@ class BucketRef(GlacierModel):
         return Provider(config=config_cls(**self.provider))
 
     def owned_by(self, provider: Provider | None) -> Provider | None:
-        """``provider`` if this ref was made from its config (same type and public fields):
-        opening the ref with it keeps the credentials the ref omits. Else None."""
+        """``provider`` if this spec was made from its config (same type and public fields):
+        opening the spec with it keeps the credentials the spec omits. Else None."""
         if provider is None or type(provider.config).__name__ != self.provider_type:
             return None
         return provider if provider.config.job_fields() == self.provider else None
@@ -51,8 +51,8 @@ class BucketRef(GlacierModel):
         provider = provider or self.provider_instance()
         return provider.bucket(self.bucket_name, path=self.path, format=self.format)
 
-    def child(self, name: str) -> BucketRef:
-        """A file directly under this (dataset-prefix) ref."""
+    def child(self, name: str) -> BucketSpec:
+        """A file directly under this (dataset-prefix) spec."""
         return self.model_copy(update={"path": f"{self.path.rstrip('/')}/{name}".lstrip("/")})
 
 
@@ -61,7 +61,7 @@ class JobInput(GlacierModel):
 
     kind: Literal["literal", "bucket", "frame"]
     value: Any = None
-    bucket: BucketRef | None = None
+    bucket: BucketSpec | None = None
 
 
 class JobSpec(GlacierModel):
@@ -78,6 +78,6 @@ class JobSpec(GlacierModel):
     task: str
     args: list[JobInput] = []
     kwargs: dict[str, JobInput] = {}
-    result: BucketRef
+    result: BucketSpec
     python_path: list[str] = []
     artifact: ArtifactRecord | None = None

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from glacier.errors import ConfigError
-from glacier.jobs.spec import BucketRef
+from glacier.jobs.spec import BucketSpec
 
 if TYPE_CHECKING:
     from glacier.adapters.base import ExecutorAdapter
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 JOBS_PREFIX = "_glacier/jobs/"
 
 
-def staging_ref(adapter: ExecutorAdapter, job_id: str) -> BucketRef:
+def staging_prefix(adapter: ExecutorAdapter, job_id: str) -> BucketSpec:
     """The staging prefix of job ``job_id`` on ``adapter``'s executor: the adapter's own
     :meth:`~glacier.adapters.base.ExecutorAdapter.staging_location` when it has one, else the
     deployment record's staging bucket for this executor, else the config's
@@ -42,4 +42,4 @@ def staging_ref(adapter: ExecutorAdapter, job_id: str) -> BucketRef:
             "required to stage task inputs and results (a bucket the engine can read)."
         )
     bucket = adapter.provider.bucket(bucket_name, path=f"{JOBS_PREFIX}{job_id}/")
-    return BucketRef.of(bucket)
+    return BucketSpec.of(bucket)

@@ -16,7 +16,7 @@ from typing import Any
 
 from glacier.adapters.base import ExecutorAdapter, JobStatus
 from glacier.jobs.refs import subprocess_pythonpath
-from glacier.jobs.spec import BucketRef, JobSpec
+from glacier.jobs.spec import BucketSpec, JobSpec
 from glacier.local.config import LocalExecutorConfig
 
 
@@ -88,7 +88,7 @@ class LocalExecutorAdapter(ExecutorAdapter):
                 text = log.read_text(errors="replace").strip()
                 record.error = text[-4000:] or f"worker exited with code {code}"
 
-    def staging_location(self, job_id: str) -> BucketRef:
+    def staging_location(self, job_id: str) -> BucketSpec:
         """Local jobs stage in a temporary folder, whatever the executor's provider."""
         from glacier.local.config import LocalConfig
         from glacier.provider import Provider
@@ -96,7 +96,7 @@ class LocalExecutorAdapter(ExecutorAdapter):
         config = self.settings
         base = Path(config.staging_bucket or tempfile.gettempdir()) / "glacier-staging"
         provider = Provider(config=LocalConfig(base_path=base))
-        return BucketRef.of(provider.bucket("jobs", path=f"{job_id}/"))
+        return BucketSpec.of(provider.bucket("jobs", path=f"{job_id}/"))
 
     def _get(self, job_id: str) -> _Job:
         try:

@@ -30,8 +30,6 @@ if TYPE_CHECKING:
 
 #: A class, or the ``"package.module:Class"`` path of the module that defines it.
 ClassRef: TypeAlias = "type | str"
-#: Older name of :data:`ClassRef`, kept for plugins that import it.
-Ref: TypeAlias = ClassRef
 
 
 def class_key(cls: type) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 from glacier.adapters.base import ExecutorAdapter, JobStatus
 from glacier.errors import ConfigError
 from glacier.jobs.refs import subprocess_pythonpath
-from glacier.jobs.spec import BucketRef
+from glacier.jobs.spec import BucketSpec
 from glacier.spark.config import SparkConfig
 from glacier.spark.package import local_path, python_error, stage_job
 
@@ -69,7 +69,7 @@ class SparkSubmitAdapter(ExecutorAdapter):
         assert isinstance(config, SparkConfig)
         return config
 
-    def staging_location(self, job_id: str) -> BucketRef | None:
+    def staging_location(self, job_id: str) -> BucketSpec | None:
         """The staging bucket when set (``None``: the default rule), else a temporary folder
         on this machine."""
         if self.settings.staging_bucket:
@@ -78,7 +78,7 @@ class SparkSubmitAdapter(ExecutorAdapter):
         from glacier.provider import Provider
 
         base = Path(tempfile.gettempdir()) / "glacier-staging"
-        return BucketRef.of(
+        return BucketSpec.of(
             Provider(config=LocalConfig(base_path=base)).bucket("spark", job_id + "/")
         )
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from glacier.jobs import entrypoint
-from glacier.jobs.spec import BucketRef, JobSpec
+from glacier.jobs.spec import BucketSpec, JobSpec
 
 if TYPE_CHECKING:
     from glacier.provider import Provider
@@ -56,20 +56,20 @@ def local_path(uri: str) -> str | None:
     return entrypoint.local_path(uri)
 
 
-def prefix_uri(ref: BucketRef, provider: Provider | None = None) -> str:
-    """The engine-facing URI of a staging prefix, ending in ``/``. ``provider`` (when the ref
-    was made from its config) keeps credentials that a ref deliberately omits."""
-    uri = ref.open(ref.owned_by(provider))._get_adapter().get_engine_uri()
+def prefix_uri(target: BucketSpec, provider: Provider | None = None) -> str:
+    """The engine-facing URI of a staging prefix, ending in ``/``. ``provider`` (when the spec
+    was made from its config) keeps credentials that a spec deliberately omits."""
+    uri = target.open(target.owned_by(provider))._get_adapter().get_engine_uri()
     return uri if uri.endswith("/") else uri + "/"
 
 
-def write_ref_text(ref: BucketRef, text: str, provider: Provider | None = None) -> str:
-    """Write a small text object at ``ref`` (an object path) through its bucket's own
-    filesystem, authenticated from ``provider`` (when the ref was made from its config), so
+def write_spec_text(target: BucketSpec, text: str, provider: Provider | None = None) -> str:
+    """Write a small text object at ``target`` (an object path) through its bucket's own
+    filesystem, authenticated from ``provider`` (when the spec was made from its config), so
     credentials given in the provider's config apply. Returns its URI."""
     from glacier.storage.object_store import ObjectStoreBucketAdapter
 
-    bucket = ref.open(ref.owned_by(provider))
+    bucket = target.open(target.owned_by(provider))
     uri = bucket.get_uri()
     adapter = bucket._get_adapter()
     if local_path(uri) is not None or not isinstance(adapter, ObjectStoreBucketAdapter):
@@ -117,7 +117,7 @@ def stage_job(
 
     def put(name: str, text: str) -> None:
         if storage_options is None:
-            write_ref_text(spec.result.child(name), text, provider)
+            write_spec_text(spec.result.child(name), text, provider)
         else:
             write_text(prefix + name, text, storage_options)
 

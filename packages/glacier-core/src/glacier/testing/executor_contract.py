@@ -31,7 +31,7 @@ from glacier.backoff import Backoff, poll
 from glacier.errors import PollTimeoutError
 from glacier.jobs.refs import ref_of
 from glacier.jobs.spec import JobInput, JobSpec
-from glacier.jobs.staging import staging_ref
+from glacier.jobs.staging import staging_prefix
 from glacier.resources.executor import Executor
 
 FAILURE_MESSAGE = "contract task failed on purpose"
@@ -69,7 +69,7 @@ def submit(executor: Executor, fn: Any, *args: Any) -> tuple[str, JobSpec]:
         task_name=fn.__name__,
         task=ref_of(fn),
         args=[JobInput(kind="literal", value=a) for a in args],
-        result=staging_ref(adapter, key),
+        result=staging_prefix(adapter, key),
         python_path=[os.getcwd()],
     )
     return executor.submit_job(spec.model_dump(mode="json")), spec
