@@ -127,3 +127,42 @@ def test_gc_refuses_a_negative_age(
 ) -> None:
     assert glacier_main(["gc", "--base-path", str(base), "--older-than", "-1"]) == 2
     assert "--older-than" in capsys.readouterr().err
+
+
+def test_gc_file_cleans_only_the_buckets_the_file_defines(
+    base: Path, lake: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``glacier gc FILE``: the buckets the pipeline file defines, through each bucket's
+    adapter (the same call cleans object stores); another bucket's leftovers stay."""
+    other = base / "other"
+    other.mkdir()
+    theirs = tempfiles.create_file(other, f".x.parquet.{tempfiles.new_id()}.tmp")
+    theirs.release()
+    ours = tempfiles.create_file(lake / "ds", f".part.parquet.{tempfiles.new_id()}.tmp")
+    ours.release()
+    script = tmp_path / "lake_pipeline.py"
+    script.write_text(
+        "from glacier import Provider\n"
+        "from glacier.config import LocalConfig\n"
+        f"provider = Provider(config=LocalConfig(base_path={str(base)!r}))\n"
+        'ds = provider.bucket("lake", path="ds/")\n'
+    )
+    assert glacier_main(["gc", str(script), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert f"would remove {ours.path.as_uri()}" in out
+    assert "would remove 1 leftover(s) in 1 bucket(s)" in out
+    assert ours.path.exists()
+    assert glacier_main(["gc", str(script)]) == 0
+    assert "removed 1 leftover(s) in 1 bucket(s)" in capsys.readouterr().out
+    assert not ours.path.exists() and theirs.path.exists()
+    provider = Provider(config=LocalConfig(base_path=base))
+    assert_frame_equal(provider.bucket("lake", path="ds/").read(), FRAME)
+
+
+def test_gc_file_refusals(base: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    script = tmp_path / "no_buckets.py"
+    script.write_text("x = 1\n")
+    assert glacier_main(["gc", str(script)]) != 0
+    assert "defines no bucket at module level" in capsys.readouterr().err
+    assert glacier_main(["gc", str(script), "--base-path", str(base)]) != 0
+    assert "give FILE or --base-path, not both" in capsys.readouterr().err

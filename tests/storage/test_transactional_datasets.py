@@ -253,6 +253,9 @@ def test_uncommitted_parts_are_invisible_and_collected(provider: Provider, prefi
     assert all(not u.endswith(orphan) for u in bucket.list())
     adapter = bucket._get_adapter()
     assert adapter.gc(older_than=timedelta(hours=1)) == []  # type: ignore[attr-defined]
+    assert bucket.gc() == []  # the default age (24 h) keeps a fresh orphan: it may be uploading
+    assert bucket.gc(timedelta(0), dry_run=True) == [adapter.uri_of(orphan)]  # type: ignore[attr-defined]
+    assert orphan in raw_keys(bucket, prefix)  # a dry run lists, removes nothing
     removed = adapter.gc(older_than=timedelta(0))  # type: ignore[attr-defined]
     assert removed == [adapter.uri_of(orphan)]  # type: ignore[attr-defined]
     assert orphan not in raw_keys(bucket, prefix)

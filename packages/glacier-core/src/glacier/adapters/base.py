@@ -6,9 +6,11 @@ and receives the resource and the provider (dependency injection).
 
 from __future__ import annotations
 
+import builtins
 import enum
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
@@ -89,6 +91,13 @@ class BucketAdapter(Adapter["Bucket"]):
     @abstractmethod
     def delete(self) -> None:
         """Delete the object (or every object under a dataset prefix). Missing is not an error."""
+
+    def gc(self, older_than: timedelta | None, *, dry_run: bool = False) -> builtins.list[str]:
+        """Remove what failed or killed writers left under this bucket's path (never a
+        committed version), untouched for ``older_than`` (``None``: the backend's safe
+        default); ``dry_run`` only lists it. Returns what was (or would be)
+        removed. Backends with nothing to collect keep this default: nothing."""
+        return []
 
     def blobs(self) -> Blobs:
         """Small byte objects under this bucket's path (its dataset prefix, or the folder of

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import os
+import pkgutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -51,11 +50,11 @@ def resolve_ref(ref: str) -> Any:
                 f"where the file runs pipeline {loaded.skipped.pipeline!r} at module level. "
                 'Put that call under `if __name__ == "__main__":`.'
             )
+        obj: Any = module
+        for part in qualname.split("."):
+            obj = getattr(obj, part)
     else:
-        module = importlib.import_module(target)
-    obj: Any = module
-    for part in qualname.split("."):
-        obj = getattr(obj, part)
+        obj = pkgutil.resolve_name(ref)
     # A @task-decorated function resolves to the Task; run its plain function.
     return getattr(obj, "fn", obj)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import builtins
 import contextlib
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import polars as pl
@@ -26,7 +27,7 @@ from glacier.adapters.base import BucketAdapter, WriteResult
 from glacier.errors import ObjectNotFoundError
 from glacier.local import datasets, tempfiles
 from glacier.local.config import LocalConfig
-from glacier.local.leftovers import sweep_objects
+from glacier.local.leftovers import sweep_objects, sweep_tree
 from glacier.local.paths import bucket_root, contained
 from glacier.local.snapshot import close_all, pinned_scan
 from glacier.storage.blobs import Blobs
@@ -193,6 +194,23 @@ class LocalBucketAdapter(BucketAdapter):
             datasets.commit(version)
         datasets.tidy(prefix, fmt)
         return WriteResult(uri=uri, rows=rows, files=len(files))
+
+    # -- leftovers ------------------------------------------------------------------------
+    def gc(self, older_than: timedelta | None, *, dry_run: bool = False) -> builtins.list[str]:
+        """Leftovers of killed writers in this bucket's folder (temp files, uncommitted and
+        superseded dataset versions; a Delta table's unneeded files by delta-rs vacuum),
+        as file URIs. The bucket's folder is what ``glacier gc --base-path`` sweeps for
+        the whole base path."""
+        older_than = older_than or timedelta(0)  # a running writer's files are locked
+        uri = self.get_uri()
+        with storage_errors(uri, "Cleaning up"):
+            path = self._checked()
+            if self.fmt.is_table:
+                return local_table(path).vacuum(older_than, dry_run=dry_run)
+            if not self.root.is_dir():
+                return []
+            found = sweep_tree(self.root, older_than=older_than.total_seconds(), dry_run=dry_run)
+            return [f.path.as_uri() for f in found]
 
     # -- delete --------------------------------------------------------------------------
     def blobs(self) -> Blobs:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from glacier.errors import InvalidPathError
@@ -112,6 +114,17 @@ class Bucket(Resource):
         anything under a ``_`` or ``.`` folder, nor other formats' files)."""
         self._refuse_whole_bucket("delete", "delete")
         self._get_adapter().delete()
+
+    def gc(
+        self, older_than: timedelta | None = None, *, dry_run: bool = False
+    ) -> builtins.list[str]:
+        """Remove what failed or killed writers left under this bucket's path: temp files,
+        part files of no committed version, a Delta table's files no recent version needs.
+        Never a committed version. ``older_than`` defaults to the backend's safe age: 0
+        locally (a running writer's files are locked, so they are never taken), 24 hours on
+        object stores (safe while other writers run if none writes for longer). Returns the
+        URIs removed (``dry_run``: that would be)."""
+        return self._get_adapter().gc(older_than, dry_run=dry_run)
 
     def _refuse_whole_bucket(self, operation: str, verb: str) -> None:
         """``path=""`` names the whole bucket; changing it needs the explicit ``path="/"``."""

@@ -185,15 +185,16 @@ class DeltaTableIO:
             return None
 
     # -- maintenance ---------------------------------------------------------------------
-    def vacuum(self, older_than: timedelta) -> list[str]:
+    def vacuum(self, older_than: timedelta, *, dry_run: bool = False) -> list[str]:
         """Remove data files no version newer than ``older_than`` needs (delta-rs vacuum):
-        files of replaced versions and of failed or killed writes. Returns their URIs."""
+        files of replaced versions and of failed or killed writes. Returns their URIs
+        (``dry_run``: lists them, removes nothing)."""
         if self.version() is None:
             return []
         hours = max(0, int(older_than.total_seconds() // 3600))
         with self._translating("clean up"):
             removed = self._table().vacuum(
-                retention_hours=hours, dry_run=False, enforce_retention_duration=False
+                retention_hours=hours, dry_run=dry_run, enforce_retention_duration=False
             )
         return sorted(str(r) for r in removed)
 

@@ -277,19 +277,23 @@ class ObjectStoreBucketAdapter(ErrorTranslation, BucketAdapter):
             else:
                 self._remove([self.fs_path(self.key)])
 
-    def gc(self, older_than: timedelta = ORPHAN_AGE) -> builtins.list[str]:
+    def gc(
+        self, older_than: timedelta | None = ORPHAN_AGE, *, dry_run: bool = False
+    ) -> builtins.list[str]:
         """Remove what failed or killed writers left under this dataset: part files of no
         committed version older than ``older_than`` (Delta tables: delta-rs vacuum of files
         no version newer than that needs). Returns the URIs removed; single objects have
         nothing to collect. Safe while other writers run, if none has been writing for
         longer than ``older_than``."""
+        older_than = ORPHAN_AGE if older_than is None else older_than
         uri = self.get_uri()
         with self._translating("clean up", uri):
             if self.fmt.is_table:
-                return self._delta().vacuum(older_than)
+                return self._delta().vacuum(older_than, dry_run=dry_run)
             if not self.resource.is_dataset:
                 return []
-            return [self.uri_of(self.key + r) for r in self._log.gc(older_than)]
+            found = self._log.gc(older_than, dry_run=dry_run)
+            return [self.uri_of(self.key + r) for r in found]
 
     def _remove(self, paths: Sequence[str], *, first: str | None = None) -> None:
         if first is not None:  # e.g. a Delta log: the table is gone before its data goes

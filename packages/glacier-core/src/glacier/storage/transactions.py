@@ -186,9 +186,10 @@ class DatasetLog:
                 type(exc).__name__,
             )
 
-    def gc(self, older_than: timedelta) -> list[str]:
+    def gc(self, older_than: timedelta, *, dry_run: bool = False) -> list[str]:
         """Remove orphans: part files of no committed version, older than ``older_than``.
-        Returns their relative keys. Files of the current version are never touched."""
+        Returns their relative keys (``dry_run``: lists them, removes nothing). Files of the
+        current version are never touched."""
         listed = self.store.data_files()
         current = self.read()
         keep = set(current[0].files) if current is not None else set()
@@ -197,7 +198,7 @@ class DatasetLog:
             for rel, age in listed.items()
             if rel not in keep and token_of(rel) is not None and _older(age, older_than)
         )
-        if orphans:
+        if orphans and not dry_run:
             self.store.remove([self.prefix + r for r in orphans])
         return orphans
 
