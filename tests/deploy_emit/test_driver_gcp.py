@@ -530,3 +530,13 @@ def test_trigger_key_patterns(
         assert re.search(pattern, key), key
     for key in misses:
         assert not re.search(pattern, key), key
+
+
+@pytest.mark.parametrize("name", ["ingest-on-write", "Sales_EU-on-write-2", "9-lives" * 12])
+def test_trigger_resource_ids_are_valid_and_distinct(name: str) -> None:
+    from glacier_gcp.pulumi.operate import resource_id
+
+    found = resource_id(name)
+    assert re.fullmatch(r"[a-z][a-z0-9-]{0,61}[a-z0-9]", found), found
+    assert (found == name) == (name == "ingest-on-write")  # valid names are kept as they are
+    assert resource_id(name + "x") != found

@@ -24,6 +24,7 @@ role that has it, ``roles/run.developer``, also updates jobs).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any
 
@@ -42,6 +43,7 @@ from glacier.plugin import (
 )
 from glacier_gcp.pulumi.driver import custom_role
 from glacier_gcp.pulumi.labels import account_id
+from glacier_gcp.pulumi.labels import labels as gcp_labels
 from glacier_gcp.pulumi.storage import gcp_config, gcs_config, invoke_options
 
 #: What may start the driver: run it, with args overridden (nothing else on any resource).
@@ -193,6 +195,18 @@ def scheduler_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", name)[:500]
 
 
+def resource_id(name: str, limit: int = 63) -> str:
+    """A Workflows / Eventarc id for a Glacier name: a-z, 0-9, ``-``, starting with a
+    letter, at most ``limit`` characters (a hash keeps shortened names unique)."""
+    base = re.sub(r"-+", "-", re.sub(r"[^a-z0-9-]+", "-", name.lower())).strip("-")
+    if not base[:1].isalpha():
+        base = f"g-{base}"
+    if len(base) > limit or base != name:
+        digest = hashlib.sha256(name.encode()).hexdigest()[:6]
+        base = f"{base[: limit - 7].rstrip('-')}-{digest}"
+    return base
+
+
 # -- bucket triggers -------------------------------------------------------------------------
 def key_pattern(trigger: IRTrigger) -> str | None:
     """An RE2 pattern of the keys the trigger starts on (None: every key of the bucket)."""
@@ -324,13 +338,14 @@ def emit_trigger(trigger: IRTrigger, driver: DriverHandle, out: ProgramWriter) -
         "gcp.workflows.Workflow",
         trigger.name,
         {
-            "name": scheduler_name(trigger.name)[:64],
+            "name": resource_id(trigger.name),
             "project": gcp.project,
             "region": gcp.region,
             "description": f"Glacier: starts {d.pipeline} on objects written to "
             f"{trigger.bucket_name}/{trigger.prefix}"[:1000],
             "service_account": Expr(f"{starter}.email"),
             "call_log_level": "LOG_ERRORS_ONLY",
+            "labels": gcp_labels(d.tags),
             "deletion_protection": False,
             "source_contents": Call(
                 "pulumi.Output.json_dumps", args=(workflow_definition(trigger, driver),)
@@ -373,7 +388,7 @@ def emit_trigger(trigger: IRTrigger, driver: DriverHandle, out: ProgramWriter) -
         "gcp.eventarc.Trigger",
         trigger.name,
         {
-            "name": scheduler_name(trigger.name)[:63].lower(),
+            "name": resource_id(trigger.name),
             "project": gcp.project,
             "location": location,
             "matching_criterias": [
@@ -390,7 +405,7 @@ def emit_trigger(trigger: IRTrigger, driver: DriverHandle, out: ProgramWriter) -
                 "gcp.eventarc.TriggerDestinationArgs", {"workflow": Expr(f"{workflow}.id")}
             ),
             "service_account": Expr(f"{receiver}.email"),
-            "labels": None,
+            "labels": gcp_labels(d.tags),
         },
         comment=f"Object finalized in {trigger.bucket_name!r} -> the workflow above",
         provider=d.provider,
