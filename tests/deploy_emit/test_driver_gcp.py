@@ -540,3 +540,18 @@ def test_trigger_resource_ids_are_valid_and_distinct(name: str) -> None:
     assert re.fullmatch(r"[a-z][a-z0-9-]{0,61}[a-z0-9]", found), found
     assert (found == name) == (name == "ingest-on-write")  # valid names are kept as they are
     assert resource_id(name + "x") != found
+
+
+def test_the_plan_shows_the_driver_and_its_grants(deployed: tuple[Any, Path, Graph]) -> None:
+    from glacier.deploy.plan import build_plan
+
+    infra, _, graph = deployed
+    mocked = {
+        "resources": [{"type": r.type, "name": r.name} for r in graph.resources if not r.read_id],
+        "outputs": graph.outputs,
+    }
+    text = build_plan(infra.ir, "test", mocked, infra.deployment).render()
+    assert "driver nightly-driver (gcp-shop-prod-europe-west1)" in text
+    assert "started by: schedule 0 2 * * * (Europe/Paris)" in text
+    assert "read  shop-lake/raw/orders/*" in text and "submit etl" in text
+    assert "invoke scorer" in text
