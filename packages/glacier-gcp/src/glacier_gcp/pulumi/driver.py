@@ -222,8 +222,6 @@ def emit_access(
     """Invoke on each function's service; Dataproc submit/poll/cancel as tightly as GCP
     allows (see the module docstring). Returns the bindings' variables."""
     driver = identity.compute
-    provider = driver.provider
-    project = gcp_config(provider).project
     member = Expr(f"{identity.var}.member")
     found: list[str] = []
     for fn in functions:
@@ -248,7 +246,8 @@ def emit_access(
                 provider=fn.compute.provider,
             )
         )
-    submit: set[str] = set()
+    #: (provider key, "jobs" | "batches") -> provider: what to grant in which project
+    submit: dict[tuple[str, str], IRProvider] = {}
     for ex in executors:
         cfg = ex.compute.config
         if not isinstance(cfg, DataprocConfig):
@@ -264,7 +263,7 @@ def emit_access(
             continue
         ex_provider = ex.compute.provider
         if cfg.serverless:
-            submit.add("batches")
+            submit[(ex_provider.key, "batches")] = ex_provider
             found.append(
                 out.resource(
                     "gcp.serviceaccount.IAMMember",
@@ -280,7 +279,7 @@ def emit_access(
                 )
             )
             continue
-        submit.add("jobs")
+        submit[(ex_provider.key, "jobs")] = ex_provider
         cluster: Any = Expr(f"{ex.var}.name") if ex.var is not None else cfg.cluster_name
         if cluster is None:  # pragma: no cover - the emitter creates a cluster otherwise
             continue
@@ -307,10 +306,11 @@ def emit_access(
                 provider=ex_provider,
             )
         )
-    for kind in sorted(submit):
+    for (_, kind), provider in sorted(submit.items()):
         permissions = DATAPROC_JOB_PERMISSIONS if kind == "jobs" else DATAPROC_BATCH_PERMISSIONS
         role_id = "glacierDataprocJobs" if kind == "jobs" else "glacierDataprocBatches"
         role = custom_role(provider, role_id, f"Glacier Dataproc {kind}", permissions, out)
+        project = gcp_config(provider).project
         found.append(
             out.resource(
                 "gcp.projects.IAMMember",
