@@ -403,6 +403,7 @@ def test_a_trigger_runs_the_driver_on_new_objects(
     }
     assert trigger.inputs["location"] == "europe-west1"
     workflow = graph.one("gcp:workflows/workflow:Workflow", "ingest-on-write")
+    assert graph.depends_on(workflow, graph.one(JOB, "ingest-driver"))
     assert trigger.inputs["destination"] == {"workflow": "ingest-on-write-id"}
     assert workflow.inputs["serviceAccount"] == "ingest-on-write@project.iam.gserviceaccount.com"
     source = json.loads(workflow.inputs["sourceContents"])
@@ -555,3 +556,40 @@ def test_the_plan_shows_the_driver_and_its_grants(deployed: tuple[Any, Path, Gra
     assert "started by: schedule 0 2 * * * (Europe/Paris)" in text
     assert "read  shop-lake/raw/orders/*" in text and "submit etl" in text
     assert "invoke scorer" in text
+
+
+def test_plain_http_webhooks_and_unknown_buckets(
+    project: Any, artifact: BuiltArtifact, tmp_path: Path
+) -> None:
+    """A plain-http alert webhook is refused at compile time; a trigger on a bucket the
+    program does not manage is wired with a note about its location."""
+    from glacier import pipeline, task
+    from glacier.compiler.errors import UnsupportedFeatureError
+    from glacier.schedule import Alert, OnWrite
+
+    @task
+    def touch(source: Any) -> None:
+        source.exists()
+
+    @pipeline(name="loud", on_failure=Alert(webhook="http://hooks.example.com/x"))
+    def loud() -> None:
+        touch(project.raw)
+
+    with pytest.raises(UnsupportedFeatureError, match=r"plain http.*https://"):
+        loud.compile(PulumiCompiler(artifact=artifact))
+
+    drop = project.gcp.bucket("partner-drop", path="in/", name="drop", existing=True)
+
+    @pipeline(name="partner", triggers=[OnWrite(drop, suffix=".csv")])
+    def partner() -> None:
+        touch(project.raw)
+
+    infra = partner.compile(PulumiCompiler(artifact=artifact))
+    assert any("partner-drop" in n and "not one of this program's" in n for n in infra.notes)
+    infra.export_pulumi(tmp_path / "partner")
+    graph = run_program(tmp_path / "partner")
+    trigger = graph.one("gcp:eventarc/trigger:Trigger", "partner-on-write")
+    buckets = [
+        c["value"] for c in trigger.inputs["matchingCriterias"] if c["attribute"] == "bucket"
+    ]
+    assert buckets == ["partner-drop"]

@@ -255,7 +255,7 @@ def workflow_definition(trigger: IRTrigger, driver: DriverHandle) -> dict[str, A
                     "switch": [
                         {
                             "condition": "${not(text.match_regex(object, pattern))}",
-                            "return": "skipped: the object is not under the trigger's prefix",
+                            "return": "skipped: the key does not match the trigger",
                         }
                     ]
                 }
@@ -274,8 +274,13 @@ def workflow_definition(trigger: IRTrigger, driver: DriverHandle) -> dict[str, A
             "start": {
                 "call": "googleapis.run.v2.projects.locations.jobs.run",
                 "args": {
-                    "name": f"projects/{gcp.project}/locations/{gcp.region}/jobs/"
-                    f"{driver.extra['job_name']}",
+                    "name": Call(
+                        "pulumi.Output.concat",
+                        args=(
+                            f"projects/{gcp.project}/locations/{gcp.region}/jobs/",
+                            Expr(f"{driver.var}.name"),
+                        ),
+                    ),
                     "connector_params": {"skip_polling": True},
                     "body": overrides(driver, args),
                 },
