@@ -307,7 +307,7 @@ pulumi.export(
         "resources": {
             "compliance_data": {"kind": "bucket", "name": "glacier-compliance-data"},
             "data": {"kind": "bucket", "name": "glacier-data"},
-            "etl": {"kind": "executor"},
+            "etl": {"kind": "executor", "identity": etl_sa.email, "name": etl_cluster.name},
         },
     },
 )

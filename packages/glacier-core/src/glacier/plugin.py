@@ -113,7 +113,7 @@ if TYPE_CHECKING:
         package_archive,
         safe_name,
     )
-    from glacier.compiler.program import HookTarget, ProgramWriter
+    from glacier.compiler.program import Helper, HookTarget, ProgramWriter
     from glacier.compiler.pyrender import Call, Expr, py_comment, py_ident, py_literal
     from glacier.deploy.record import RECORD_ENV, deployed, deployed_value
     from glacier.errors import (
@@ -264,6 +264,7 @@ _GROUPS: dict[str, tuple[str, ...]] = {
         "safe_name",
     ),
     "glacier.compiler.program": (
+        "Helper",
         "HookTarget",
         "ProgramWriter",
     ),
@@ -389,6 +390,7 @@ __all__ = [
     "GlacierError",
     "GlacierModel",
     "Grant",
+    "Helper",
     "HookTarget",
     "IRAlarm",
     "IRArtifact",

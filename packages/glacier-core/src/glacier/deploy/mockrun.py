@@ -54,6 +54,13 @@ def mock_outputs(typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     if typ == "gcp:serviceaccount/account:Account":
         outputs["email"] = f"{inputs.get('accountId')}@project.iam.gserviceaccount.com"
         outputs["member"] = f"serviceAccount:{outputs['email']}"
+    if typ == "gcp:cloudfunctionsv2/function:Function":
+        # the URL callers use, and the Cloud Run service the driver is granted invoke on
+        function = inputs.get("name", name)
+        outputs.setdefault("url", f"https://{function}-mock.a.run.app")
+        config = dict(outputs.get("serviceConfig") or {})
+        config.setdefault("service", f"projects/p/locations/l/services/{function}")
+        outputs["serviceConfig"] = config
     if typ == "gcp:kms/keyRing:KeyRing":
         outputs["id"] = f"projects/p/locations/l/keyRings/{name}"
     if typ == "gcp:kms/cryptoKey:CryptoKey":

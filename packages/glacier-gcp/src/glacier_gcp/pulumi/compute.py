@@ -107,9 +107,9 @@ def emit_function(
     identity: IdentityHandle,
     sources: BucketHandle,
     out: ProgramWriter,
-) -> None:
+) -> str:
     """The code package (added to the build, uploaded to ``sources``) and the Cloud
-    Function running as ``identity``."""
+    Function running as ``identity``; returns the function's variable."""
     cfg = function.config if isinstance(function.config, CloudFunctionConfig) else None
     cfg = cfg or CloudFunctionConfig()
     provider = function.provider
@@ -190,6 +190,7 @@ def emit_function(
         var_hint=f"{function.name}_function",
     )
     out.export(f"function {function.name} url", Expr(f"{var}.url"))
+    return var
 
 
 # -- executors -----------------------------------------------------------------------------
@@ -199,8 +200,9 @@ def emit_dataproc(
     cfg: DataprocConfig,
     staging: BucketHandle | None,
     out: ProgramWriter,
-) -> None:
-    """Worker role binding, and the cluster unless serverless / an existing cluster."""
+) -> str | None:
+    """Worker role binding, and the cluster unless serverless / an existing cluster;
+    returns the cluster's variable (None when none is created)."""
     provider = executor.provider
     gcp = gcp_config(provider)
     sa = identity.var
@@ -225,7 +227,7 @@ def emit_dataproc(
         var_hint=f"{executor.name}_dataproc_worker",
     )
     if cfg.serverless or cfg.cluster_name:
-        return
+        return None
     ttl = f"{cfg.idle_delete_minutes * 60}s" if cfg.idle_delete_minutes else None
     config = {
         "staging_bucket": Expr(f"{staging.var}.name") if staging else None,
@@ -273,3 +275,4 @@ def emit_dataproc(
         var_hint=f"{executor.name}_cluster",
     )
     out.export(f"executor {executor.name} dataproc cluster", Expr(f"{var}.name"))
+    return var

@@ -11,16 +11,25 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from glacier.plugin import (
+    ArtifactHandle,
     BucketConfig,
     BucketGrant,
     BucketHandle,
+    DriverHandle,
     EncryptionConfig,
+    ExecutorHandle,
     Expr,
+    FunctionHandle,
     HookTarget,
     IdentityHandle,
+    IRAlarm,
+    IRArtifact,
     IRBucket,
     IRCompute,
+    IRDriver,
     IRProvider,
+    IRSchedule,
+    IRTrigger,
     KeyHandle,
     MergeRule,
     ObjectLockConfig,
@@ -35,7 +44,7 @@ from glacier.plugin import (
     one_of,
 )
 from glacier_gcp.config import DataprocConfig, GcsConfig
-from glacier_gcp.pulumi import compute, iam, replication, storage
+from glacier_gcp.pulumi import compute, driver, iam, operate, replication, storage
 from glacier_gcp.pulumi.labels import account_id
 
 
@@ -161,13 +170,28 @@ class GcpEmitter(PulumiEmitter):
             for grant in grants
         ]
 
+    def identity_ref(self, identity: IdentityHandle) -> Any:
+        return Expr(f"{identity.var}.email")
+
+    def object_uri(self, bucket: BucketHandle, key: str) -> Any:
+        return f"gs://{bucket.bucket.bucket_name}/{key}"
+
     # -- functions and executors -----------------------------------------------------------
     def function_resource(
         self, function: IRCompute, identity: IdentityHandle, out: ProgramWriter
-    ) -> None:
+    ) -> str | None:
         sources = compute.sources_bucket(function.provider)
         handle = out.handles.buckets.get(sources.key) or self.emit_bucket(sources, out)
-        compute.emit_function(self.ir, function, identity, handle, out)
+        var = compute.emit_function(self.ir, function, identity, handle, out)
+        resource = function.resource
+        out.deployment.resource(
+            function.name,
+            "function",
+            name=getattr(resource, "function_name", None),
+            id=Expr(f"{var}.id"),
+            url=Expr(f"{var}.url"),
+        )
+        return var
 
     def executor_resource(
         self,
@@ -175,8 +199,66 @@ class GcpEmitter(PulumiEmitter):
         identity: IdentityHandle,
         staging: BucketHandle | None,
         out: ProgramWriter,
-    ) -> None:
+    ) -> str | None:
         if not isinstance(executor.config, DataprocConfig):
-            super().executor_resource(executor, identity, staging, out)
-            return
-        compute.emit_dataproc(executor, identity, executor.config, staging, out)
+            return super().executor_resource(executor, identity, staging, out)
+        var = compute.emit_dataproc(executor, identity, executor.config, staging, out)
+        if var is not None:
+            out.deployment.resource(executor.name, "executor", name=Expr(f"{var}.name"))
+        return var
+
+    def existing_executor(
+        self,
+        executor: IRCompute,
+        identity: IdentityHandle,
+        staging: BucketHandle | None,
+        out: ProgramWriter,
+    ) -> str | None:
+        """A Dataproc cluster named by ``DataprocConfig.cluster_name``: recorded by that
+        name, not created (the executor's worker binding is still emitted)."""
+        cfg = executor.config
+        if isinstance(cfg, DataprocConfig) and cfg.cluster_name:
+            out.deployment.resource(executor.name, "executor", name=cfg.cluster_name)
+        return super().existing_executor(executor, identity, staging, out)
+
+    # -- the deployment: artifact, driver, schedules, triggers, alarms ----------------------
+    def artifact_resource(
+        self, artifact: IRArtifact, bucket: BucketHandle, info: str, out: ProgramWriter
+    ) -> tuple[str, Any]:
+        return driver.emit_artifact(artifact, bucket, info, self.ir.pipeline, out)
+
+    def driver_identity(self, d: IRDriver, out: ProgramWriter) -> IdentityHandle:
+        return driver.emit_identity(d, out)
+
+    def driver_access(
+        self,
+        identity: IdentityHandle,
+        functions: Sequence[FunctionHandle],
+        executors: Sequence[ExecutorHandle],
+        out: ProgramWriter,
+    ) -> list[str]:
+        return driver.emit_access(self, identity, functions, executors, out)
+
+    def driver_resource(
+        self, d: IRDriver, identity: IdentityHandle, artifact: ArtifactHandle, out: ProgramWriter
+    ) -> DriverHandle:
+        return driver.emit_driver(self, d, identity, artifact, out)
+
+    def schedule_resource(
+        self, schedule: IRSchedule, handle: DriverHandle, out: ProgramWriter
+    ) -> None:
+        operate.emit_schedule(schedule, handle, out)
+
+    def trigger_resource(
+        self, trigger: IRTrigger, handle: DriverHandle, out: ProgramWriter
+    ) -> None:
+        out.notes += operate.emit_trigger(trigger, handle, out)
+
+    def alarm_resource(self, alarm: IRAlarm, handle: DriverHandle, out: ProgramWriter) -> None:
+        operate.emit_alarm(alarm, handle, out)
+
+    def finish(self, out: ProgramWriter) -> None:
+        """The deployment record object gets the complete record as its content."""
+        handle = out.handles.driver
+        if handle is not None and handle.driver.provider.cloud == self.cloud:
+            driver.finish_record(handle, out)
