@@ -1,0 +1,783 @@
+"""The Azure driver: the artifact as a blob and a Container Apps job that runs the pipeline.
+
+- **Artifact**: ``build/artifact/<wheel>`` uploaded as an ``azure_native.storage.Blob`` to
+  ``<staging container>/_glacier/artifacts/<sha256>/<wheel>`` (content-addressed;
+  ``retain_on_delete`` so a new deploy never deletes the wheel a running job installs); engines
+  read it as ``abfss://<container>@<account>.dfs.core.windows.net/<key>``.
+- **Image**: ``DriverConfig(image=...)``, else ``build/driver/Dockerfile`` built and pushed by
+  ``pulumi up`` with pulumi-docker-build to an Azure Container Registry of the pipeline (tags
+  derived from the artifact's SHA-256 and the Dockerfile; the deploying machine needs Docker).
+  The push uses the registry's admin credentials (read by the program, kept as Pulumi
+  secrets); the job pulls with its managed identity (AcrPull on that registry only).
+- **Job**: a Container Apps job (manual trigger, no 15-minute cap: ``replica_timeout`` of a
+  day) in a Container Apps environment of its own whose logs go to a Log Analytics workspace
+  with retention, running ``glacier run <module>:<pipeline>`` with ``GLACIER_DEPLOYMENT`` =
+  ``abfss://<staging>@<account>.dfs.core.windows.net/_glacier/deployments/<pipeline>/<stack>.json``
+  (the record blob this program writes), ``GLACIER_RUNS_URI``, ``AZURE_STORAGE_ACCOUNT`` and
+  ``AZURE_CLIENT_ID`` (azure-identity signs in as the job's user-assigned identity).
+- **Identity**: a user-assigned identity with exactly the driver's grants: one role
+  assignment per (container, prefix, read/write), scoped to the container and limited to the
+  prefix by an ABAC condition (Storage Blob Data Reader to read, Glacier's write-only role to
+  write); AcrPull on the registry; a function's host key as a job secret (Azure Functions
+  HTTP triggers authorize by key, not by Azure RBAC); Synapse: see :func:`access_lines`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from glacier.plugin import (
+    CONTEXT,
+    DOCKERFILE,
+    DRIVER_CONTAINER,
+    RECORD_ENV,
+    RUNS_ENV,
+    ArtifactHandle,
+    BucketGrant,
+    BucketHandle,
+    Call,
+    CompilerError,
+    DriverHandle,
+    ExecutorHandle,
+    Expr,
+    FunctionHandle,
+    HookTarget,
+    IdentityHandle,
+    IRArtifact,
+    IRDriver,
+    ProgramWriter,
+    Serverless,
+    dockerfile_text,
+    py_literal,
+)
+from glacier_azure.config import AzureFunctionConfig, SynapseConfig
+from glacier_azure.functions import env_suffix
+from glacier_azure.pulumi.access import prefix_condition
+from glacier_azure.pulumi.accounts import ContainerHandle
+from glacier_azure.pulumi.names import BLOB_READER_ROLE, short_hash
+from glacier_azure.pulumi.provider import placement, role_id, writer_role
+
+if TYPE_CHECKING:
+    from glacier_azure.pulumi.emitter import AzureEmitter
+
+AZ = "azure_native."
+#: requirements.txt line when Glacier builds the image.
+DOCKER_BUILD_REQUIREMENT = "pulumi-docker-build>=0.0.8,<1"
+DOCKER_BUILD_IMPORT = "import pulumi_docker_build as docker_build"
+#: Built-in role: pull images from a registry.
+ACR_PULL_ROLE = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
+#: A run may take a day (Container Apps jobs need a limit; AWS Fargate has none).
+REPLICA_TIMEOUT_SECONDS = 86400
+#: Consumption profile sizes: vCPU in steps of 0.25 up to 4, memory 2 GiB per vCPU.
+CPU_STEP, CPU_MAX = 0.25, 4.0
+#: Log Analytics (PerGB2018) retention bounds, in days.
+RETENTION_MIN, RETENTION_MAX = 30, 730
+
+
+# -- names ---------------------------------------------------------------------------------
+def slug(text: str) -> str:
+    """Lowercase letters, digits and single hyphens (Azure resource names)."""
+    return re.sub(r"-+", "-", re.sub(r"[^a-z0-9]+", "-", text.lower())).strip("-") or "pipeline"
+
+
+def short_name(text: str, suffix: str, limit: int = 32) -> str:
+    """``<slug>-<suffix>`` within ``limit`` characters (Container Apps jobs and environments:
+    32, starting with a letter); too long: cut, plus a hash of the whole."""
+    base = slug(text)
+    if not base[0].isalpha():
+        base = "g" + base
+    name = f"{base}-{suffix}"
+    if len(name) <= limit:
+        return name
+    keep = limit - len(suffix) - 10
+    return f"{base[:keep].rstrip('-')}-{short_hash(text, suffix, length=8)}-{suffix}"
+
+
+def registry_name(driver: IRDriver) -> str:
+    """The registry name: 5-50 letters and digits, unique in Azure (hence a hash)."""
+    words = re.sub(r"[^a-z0-9]", "", driver.pipeline.lower())[:30]
+    return (
+        f"glacier{words}{short_hash(driver.pipeline, driver.provider.key, driver.staging_bucket)}"
+    )
+
+
+def job_name(driver: IRDriver, role: str = "driver") -> str:
+    return short_name(f"glacier-{driver.pipeline}", role)
+
+
+def container_size(driver: IRDriver) -> tuple[float, str]:
+    """(vCPU, memory) of the job on the Consumption profile; a clear error otherwise."""
+    cfg = driver.config
+    steps = cfg.cpu / CPU_STEP
+    if cfg.cpu > CPU_MAX or abs(steps - round(steps)) > 1e-9:
+        raise CompilerError(
+            f"DriverConfig(cpu={cfg.cpu}) is not a Container Apps size; use 0.25 to 4 vCPU in "
+            "steps of 0.25."
+        )
+    memory = round(cfg.cpu * 2 * 1024)
+    if cfg.memory_mb != memory:
+        raise CompilerError(
+            f"DriverConfig(memory_mb={cfg.memory_mb}) does not fit {cfg.cpu} vCPU on Container "
+            f"Apps (Consumption: 2 GiB per vCPU): use memory_mb={memory}."
+        )
+    return cfg.cpu, f"{cfg.cpu * 2:g}Gi"
+
+
+def retention_days(driver: IRDriver) -> int:
+    days = driver.config.log_retention_days
+    if not RETENTION_MIN <= days <= RETENTION_MAX:
+        raise CompilerError(
+            f"DriverConfig(log_retention_days={days}): a Log Analytics workspace keeps logs "
+            f"{RETENTION_MIN} to {RETENTION_MAX} days; use a value in that range."
+        )
+    return days
+
+
+def container(handle: BucketHandle) -> ContainerHandle:
+    if not isinstance(handle, ContainerHandle):  # pragma: no cover - Azure steps return them
+        raise TypeError(f"Azure driver got a {type(handle).__name__}, not a ContainerHandle")
+    return handle
+
+
+def abfss(handle: BucketHandle, key: Any) -> Any:
+    """``abfss://<container>@<account>.dfs.core.windows.net/<key>`` (key: text or Expr)."""
+    head = f"abfss://{handle.bucket.bucket_name}@{container(handle).account.name}"
+    head += ".dfs.core.windows.net/"
+    if isinstance(key, str):
+        return head + key
+    return Call("pulumi.Output.concat", args=(head, key))
+
+
+def record_key_expr(driver: IRDriver) -> Expr:
+    """``"_glacier/deployments/<pipeline>/" + pulumi.get_stack() + ".json"``."""
+    return Expr(f'{py_literal(driver.record_folder)} + pulumi.get_stack() + ".json"')
+
+
+# -- artifact ------------------------------------------------------------------------------
+def emit_artifact(
+    artifact: IRArtifact, bucket: BucketHandle, info: str, pipeline: str, out: ProgramWriter
+) -> tuple[str, Any]:
+    """The wheel as a content-addressed block blob; returns (variable, ``abfss://`` URI)."""
+    key = out.value(
+        f"{slug(pipeline).replace('-', '_')}_artifact_key",
+        Expr(f'{py_literal(artifact.prefix)} + {info}["sha256"] + "/" + {info}["filename"]'),
+        comment="Where the artifact goes in the staging container (content-addressed)",
+    )
+    holder = container(bucket)
+    var = out.resource(
+        AZ + "storage.Blob",
+        f"{pipeline}-artifact",
+        {
+            **holder.account.scoped(),
+            "container_name": Expr(f"{bucket.var}.name"),
+            "blob_name": Expr(key),
+            "type": "Block",
+            "content_type": "application/zip",
+            "source": Call("pulumi.FileAsset", args=(Expr(f'{info}["path"]'),)),
+        },
+        comment=[
+            f"The code artifact, content-addressed under {artifact.prefix}<sha256>/: engines "
+            "and the driver install it.",
+            "Kept when a new deploy replaces it (retain_on_delete): a running job may use it.",
+        ],
+        provider=artifact.provider,
+        var_hint=f"{pipeline}_artifact",
+        extra_opts={"retain_on_delete": True},
+    )
+    return var, abfss(bucket, Expr(key))
+
+
+# -- identity and grants ------------------------------------------------------------------
+def emit_identity(driver: IRDriver, out: ProgramWriter, ir: Any) -> IdentityHandle:
+    """The driver's own user-assigned identity (only its jobs use it)."""
+    identity = out.resource(
+        AZ + "managedidentity.UserAssignedIdentity",
+        f"{driver.name}-identity",
+        {**placement(ir, driver.provider, out), "tags": driver.tags or None},
+        comment=f"The driver's own identity: exactly what {driver.pipeline!r} needs from it",
+        provider=driver.provider,
+        var_hint=f"{driver.name}_identity",
+        target=HookTarget((), driver.provider, driver.tags),
+    )
+    return IdentityHandle(identity, driver)
+
+
+def grant_name(driver: str, grant: BucketGrant) -> str:
+    """``<driver>-<mode>-<container>-<prefix slug>``: one per (container, prefix, mode)."""
+    where = slug(grant.prefix) if grant.prefix else "all"
+    return f"{driver}-{grant.mode}-{grant.bucket.bucket.bucket_name}-{where}"
+
+
+def grant_access(
+    ir: Any, identity: IdentityHandle, grants: Sequence[BucketGrant], out: ProgramWriter
+) -> list[str]:
+    """One role assignment per grant, scoped to its container, limited to its prefix."""
+    driver = identity.compute
+    done = []
+    for grant in grants:
+        bucket = grant.bucket.bucket
+        if grant.mode == "read":
+            role: Any = role_id(bucket.provider, BLOB_READER_ROLE, out)
+            label = "Storage Blob Data Reader"
+        else:
+            role = Expr(f"{writer_role(ir, bucket.provider, out)}.id")
+            label = "Glacier Blob Writer"
+        condition = prefix_condition(grant.prefix, grant.mode)
+        done.append(
+            out.resource(
+                AZ + "authorization.RoleAssignment",
+                grant_name(driver.name, grant),
+                {
+                    "principal_id": Expr(f"{identity.var}.principal_id"),
+                    "principal_type": "ServicePrincipal",
+                    "role_definition_id": role,
+                    "scope": Expr(f"{grant.bucket.var}.id"),
+                    "condition": condition,
+                    "condition_version": "2.0" if condition else None,
+                },
+                comment=f"Driver: {grant.mode} {bucket.bucket_name}/{grant.prefix}*: {label}, "
+                "container scope, prefix condition",
+                provider=driver.provider,
+            )
+        )
+    return done
+
+
+def access_lines(
+    emitter: AzureEmitter,
+    functions: Sequence[FunctionHandle],
+    executors: Sequence[ExecutorHandle],
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """What the driver needs to invoke and submit: the job secrets (one host key per
+    function app) and the notes for what Azure Resource Manager cannot grant (Synapse RBAC)."""
+    secrets: list[dict[str, Any]] = []
+    notes: list[str] = []
+    for fn in functions:
+        if fn.var is None:
+            raise emitter.unsupported(
+                f"Granting the driver invoke on function {fn.compute.name!r}",
+                "a function this plugin emits",
+            )
+        resource = fn.compute.resource
+        name = resource.function_name if isinstance(resource, Serverless) else fn.compute.name
+        secrets.append(
+            {
+                "function": fn.compute.name,
+                "app": fn.var,
+                "secret": f"fnkey-{slug(fn.compute.name)}"[:253],
+                "env": f"GLACIER_FUNCTION_KEY_{env_suffix(name)}",
+            }
+        )
+    for ex in executors:
+        cfg = ex.compute.config
+        if isinstance(cfg, SynapseConfig):
+            pool = cfg.existing_spark_pool or cfg.spark_pool_name
+            notes.append(
+                f"driver of {emitter.ir.pipeline!r}: Synapse workspace {cfg.workspace_name!r} "
+                "authorizes Spark batches with Synapse RBAC, which Azure Resource Manager (and "
+                "so this program) cannot assign; grant the driver's identity (principal id: "
+                "the record's driver identity) once: az synapse role assignment create "
+                f"--workspace-name {cfg.workspace_name} --role 'Synapse Compute Operator' "
+                f"--scope workspaces/{cfg.workspace_name}/bigDataPools/{pool} "
+                "--assignee-object-id <principal id> --assignee-principal-type ServicePrincipal"
+            )
+        else:
+            kind = getattr(type(cfg), "engine", "") or "engine"
+            notes.append(
+                f"driver of {emitter.ir.pipeline!r}: executor {ex.compute.name} ({kind}) is "
+                "submitted to with the engine's own credentials, no Azure role"
+            )
+    return secrets, notes
+
+
+def emit_access(
+    emitter: AzureEmitter,
+    identity: IdentityHandle,
+    functions: Sequence[FunctionHandle],
+    executors: Sequence[ExecutorHandle],
+    out: ProgramWriter,
+) -> list[str]:
+    """Function keys become job secrets (in :func:`emit_driver`); Synapse needs its own RBAC
+    (a compile note). Creates no resource itself."""
+    secrets, notes = access_lines(emitter, functions, executors)
+    stash = out.handles.once(("azure-driver-secrets", identity.compute.name), list)
+    stash += secrets
+    out.notes += notes
+    return []
+
+
+def function_secrets(
+    ir: Any, driver: IRDriver, out: ProgramWriter
+) -> tuple[list[Call], list[tuple[str, str]]]:
+    """The job's secrets (each function app's default host key, read by the program) and the
+    environment variables naming them."""
+    stash: list[dict[str, Any]] = out.handles.once(("azure-driver-secrets", driver.name), list)
+    secrets: list[Call] = []
+    env: list[tuple[str, str]] = []
+    for item in stash:
+        keys = out.value(
+            f"{slug(item['function']).replace('-', '_')}_host_keys",
+            Call(
+                AZ + "web.list_web_app_host_keys_output",
+                {
+                    "name": Expr(f"{item['app']}.name"),
+                    "resource_group_name": placement(ir, driver.provider, out)[
+                        "resource_group_name"
+                    ],
+                    "opts": _invoke_opts(driver, out),
+                },
+            ),
+            comment=f"Keys of function {item['function']!r} (its app's default function key "
+            "goes to the driver as a secret)",
+        )
+        value = Expr(f'{keys}.function_keys.apply(lambda keys: (keys or {{}}).get("default"))')
+        secrets.append(
+            Call(
+                AZ + "app.SecretArgs",
+                {"name": item["secret"], "value": Call("pulumi.Output.secret", args=(value,))},
+            )
+        )
+        env.append((item["env"], item["secret"]))
+    return secrets, env
+
+
+def _invoke_opts(driver: IRDriver, out: ProgramWriter) -> Call:
+    return Call(
+        "pulumi.InvokeOutputOptions",
+        {"provider": Expr(out.handles.provider(driver.provider.key).var)},
+    )
+
+
+# -- the job -------------------------------------------------------------------------------
+def emit_driver(
+    emitter: AzureEmitter,
+    driver: IRDriver,
+    identity: IdentityHandle,
+    artifact: ArtifactHandle,
+    out: ProgramWriter,
+) -> DriverHandle:
+    """Log Analytics workspace, Container Apps environment, registry and image (or the given
+    image), the driver job and the deployment record blob the job reads."""
+    ir = emitter.ir
+    cfg = driver.config
+    cpu, memory = container_size(driver)
+    days = retention_days(driver)
+    provider = driver.provider
+    where = placement(ir, provider, out)
+    staging = out.handles.bucket(driver.staging_key)
+    workspace = out.resource(
+        AZ + "operationalinsights.Workspace",
+        f"{driver.name}-logs",
+        {
+            **where,
+            "workspace_name": short_name(f"glacier-{driver.pipeline}", "driver-logs", 63),
+            "sku": Call(AZ + "operationalinsights.WorkspaceSkuArgs", {"name": "PerGB2018"}),
+            "retention_in_days": days,
+            "tags": driver.tags or None,
+        },
+        comment=f"Logs of the driver (Azure Monitor Logs, {days} days retention)",
+        provider=provider,
+        var_hint=f"{driver.name}_logs",
+    )
+    keys = out.value(
+        f"{slug(driver.name).replace('-', '_')}_log_keys",
+        Call(
+            AZ + "operationalinsights.get_shared_keys_output",
+            {
+                "resource_group_name": where["resource_group_name"],
+                "workspace_name": Expr(f"{workspace}.name"),
+                "opts": _invoke_opts(driver, out),
+            },
+        ),
+        comment="The workspace key the Container Apps environment sends logs with",
+    )
+    environment = out.resource(
+        AZ + "app.ManagedEnvironment",
+        f"{driver.name}-env",
+        {
+            **where,
+            "environment_name": short_name(f"glacier-{driver.pipeline}", "env"),
+            "app_logs_configuration": Call(
+                AZ + "app.AppLogsConfigurationArgs",
+                {
+                    "destination": "log-analytics",
+                    "log_analytics_configuration": Call(
+                        AZ + "app.LogAnalyticsConfigurationArgs",
+                        {
+                            "customer_id": Expr(f"{workspace}.customer_id"),
+                            "shared_key": Call(
+                                "pulumi.Output.secret",
+                                args=(Expr(f"{keys}.primary_shared_key"),),
+                            ),
+                        },
+                    ),
+                },
+            ),
+            "tags": driver.tags or None,
+        },
+        comment="The driver's own Container Apps environment (Consumption; logs to the workspace)",
+        provider=provider,
+        var_hint=f"{driver.name}_environment",
+    )
+    registries: list[Call] = []
+    deps: list[str] = []
+    if cfg.image is None:
+        image, registry = _image(ir, driver, artifact, out)
+        image_ref: Any = Expr(f"{image}.ref")
+        pull = out.resource(
+            AZ + "authorization.RoleAssignment",
+            f"{driver.name}-acr-pull",
+            {
+                "principal_id": Expr(f"{identity.var}.principal_id"),
+                "principal_type": "ServicePrincipal",
+                "role_definition_id": role_id(provider, ACR_PULL_ROLE, out),
+                "scope": Expr(f"{registry}.id"),
+            },
+            comment="AcrPull on the driver's registry only",
+            provider=provider,
+        )
+        deps.append(pull)
+        registries.append(
+            Call(
+                AZ + "app.RegistryCredentialsArgs",
+                {
+                    "server": Expr(f"{registry}.login_server"),
+                    "identity": Expr(f"{identity.var}.id"),
+                },
+            )
+        )
+    else:
+        image_ref = cfg.image
+        host = cfg.image.split("/", 1)[0]
+        if host.endswith(".azurecr.io"):
+            registries.append(
+                Call(
+                    AZ + "app.RegistryCredentialsArgs",
+                    {"server": host, "identity": Expr(f"{identity.var}.id")},
+                )
+            )
+            out.notes.append(
+                f"driver of {driver.pipeline!r}: pulls {cfg.image} with its identity; grant it "
+                f"AcrPull on registry {host} (az role assignment create --role AcrPull "
+                "--assignee-object-id <driver principal id> --scope <registry id>)"
+            )
+    record_key = out.value(
+        "glacier_record_key",
+        record_key_expr(driver),
+        comment="Where this stack's deployment record goes (the driver reads it at start)",
+    )
+    env: list[Call] = [
+        _env(RECORD_ENV, abfss(staging, Expr(record_key))),
+        _env("AZURE_STORAGE_ACCOUNT", container(staging).account.name),
+        _env("AZURE_CLIENT_ID", Expr(f"{identity.var}.client_id")),
+    ]
+    if driver.runs is not None:
+        runs = out.handles.buckets.get(f"{provider.key}/{driver.runs.bucket}")
+        if runs is not None:
+            env.append(_env(RUNS_ENV, abfss(runs, driver.runs.prefix)))
+    env += [_env(k, v) for k, v in sorted(cfg.environment.items())]
+    secrets, secret_env = function_secrets(ir, driver, out)
+    env += [
+        Call(AZ + "app.EnvironmentVarArgs", {"name": name, "secret_ref": ref})
+        for name, ref in secret_env
+    ]
+    spec = JobSpec(
+        where=where,
+        environment=environment,
+        identity=identity.var,
+        image=image_ref,
+        cpu=cpu,
+        memory=memory,
+        env=env,
+        secrets=secrets,
+        registries=registries,
+        depends_on=deps,
+    )
+    name = job_name(driver)
+    job = emit_job(
+        driver,
+        spec,
+        f"{driver.name}",
+        name,
+        {"trigger_type": "Manual", "manual_trigger_config": _once("Manual")},
+        ["glacier"],
+        ["run", Expr(f'{artifact.info}["entry"]')],
+        [
+            f"The driver of {driver.pipeline!r}: a Container Apps job (manual trigger, up to "
+            f"{REPLICA_TIMEOUT_SECONDS // 3600} h) running `glacier run <module>:<pipeline>`,",
+            f"{cpu:g} vCPU, {memory}; GLACIER_DEPLOYMENT names the record below.",
+        ],
+        out,
+    )
+    out.deployment.resource(
+        driver.name,
+        "driver",
+        name=name,
+        id=Expr(f"{job}.id"),
+        region=str(where["location"]),
+        properties={
+            "resource_group": where["resource_group_name"],
+            "environment": Expr(f"{environment}.id"),
+            "log_workspace": Expr(f"{workspace}.customer_id"),
+        },
+    )
+    record = out.resource(
+        AZ + "storage.Blob",
+        f"{driver.name}-record",
+        {
+            **container(staging).account.scoped(),
+            "container_name": Expr(f"{staging.var}.name"),
+            "blob_name": Expr(record_key),
+            "type": "Block",
+            "content_type": "application/json",
+        },
+        comment="The deployment record of this stack (the glacier_deployment output), read by "
+        "the driver through GLACIER_DEPLOYMENT",
+        provider=provider,
+        var_hint=f"{driver.name}_record",
+    )
+    return DriverHandle(
+        job,
+        driver,
+        identity,
+        {"record": record, "artifact_info": artifact.info, "spec": _remember(out, driver, spec)},
+    )
+
+
+class JobSpec:
+    """What every job of the driver shares (the driver, its schedule and trigger jobs)."""
+
+    def __init__(
+        self,
+        *,
+        where: dict[str, Any],
+        environment: str,
+        identity: str,
+        image: Any,
+        cpu: float,
+        memory: str,
+        env: list[Call],
+        secrets: list[Call],
+        registries: list[Call],
+        depends_on: list[str],
+    ) -> None:
+        self.where = where
+        self.environment = environment
+        self.identity = identity
+        self.image = image
+        self.cpu = cpu
+        self.memory = memory
+        self.env = env
+        self.secrets = secrets
+        self.registries = registries
+        self.depends_on = depends_on
+
+
+def _remember(out: ProgramWriter, driver: IRDriver, spec: JobSpec) -> str:
+    """Keep ``spec`` for the schedule and trigger steps (handles hold strings)."""
+    out.handles.once(("azure-driver-spec", driver.name), lambda: spec)
+    return driver.name
+
+
+def job_spec(out: ProgramWriter, driver: DriverHandle) -> JobSpec:
+    spec: JobSpec = out.handles.once(("azure-driver-spec", driver.driver.name), _missing)
+    return spec
+
+
+def _missing() -> JobSpec:  # pragma: no cover - the driver step runs first
+    raise CompilerError("The Azure driver's job settings are missing (emit the driver first).")
+
+
+def _once(kind: str) -> Call:
+    return Call(
+        f"{AZ}app.JobConfiguration{kind}TriggerConfigArgs",
+        {"parallelism": 1, "replica_completion_count": 1},
+    )
+
+
+def _env(name: str, value: Any) -> Call:
+    return Call(AZ + "app.EnvironmentVarArgs", {"name": name, "value": value})
+
+
+def emit_job(
+    driver: IRDriver,
+    spec: JobSpec,
+    logical: str,
+    name: str,
+    trigger: dict[str, Any],
+    command: list[Any],
+    args: list[Any],
+    comment: list[str],
+    out: ProgramWriter,
+    *,
+    depends_on: Sequence[str] = (),
+) -> str:
+    """One Container Apps job of the driver: its image, identity, size, environment and
+    secrets, with ``trigger`` (Manual, Schedule or Event settings) and ``command``/``args``."""
+    configuration = Call(
+        AZ + "app.JobConfigurationArgs",
+        {
+            **trigger,
+            "replica_timeout": REPLICA_TIMEOUT_SECONDS,
+            "replica_retry_limit": 0,
+            "registries": spec.registries or None,
+            "secrets": spec.secrets or None,
+        },
+    )
+    container_args = Call(
+        AZ + "app.ContainerArgs",
+        {
+            "name": DRIVER_CONTAINER,
+            "image": spec.image,
+            "command": command,
+            "args": args,
+            "env": spec.env,
+            "resources": Call(
+                AZ + "app.ContainerResourcesArgs", {"cpu": spec.cpu, "memory": spec.memory}
+            ),
+        },
+    )
+    var = out.resource(
+        AZ + "app.Job",
+        logical,
+        {
+            **spec.where,
+            "job_name": name,
+            "environment_id": Expr(f"{spec.environment}.id"),
+            "identity": Call(
+                AZ + "app.ManagedServiceIdentityArgs",
+                {"type": "UserAssigned", "user_assigned_identities": [Expr(f"{spec.identity}.id")]},
+            ),
+            "configuration": configuration,
+            "template": Call(AZ + "app.JobTemplateArgs", {"containers": [container_args]}),
+            "tags": driver.tags or None,
+        },
+        comment=comment,
+        provider=driver.provider,
+        depends_on=[*spec.depends_on, *depends_on],
+        var_hint=f"{slug(logical).replace('-', '_')}_job",
+    )
+    role = logical.removeprefix(f"{driver.pipeline}-").removesuffix("-job")
+    driver_jobs(out, driver).append({"role": role, "var": var})
+    return var
+
+
+def driver_jobs(out: ProgramWriter, driver: IRDriver) -> list[dict[str, str]]:
+    """The driver's jobs emitted so far (``role``: driver, schedule, on-write...), in order."""
+    jobs: list[dict[str, str]] = out.handles.once(("azure-driver-jobs", driver.name), list)
+    return jobs
+
+
+def finish_record(driver: DriverHandle, out: ProgramWriter) -> None:
+    """The record blob's content: the whole record (emitted last, when complete), as a
+    ``pulumi.StringAsset`` of its JSON (``Output.apply`` called unbound on the JSON)."""
+    record = driver.extra["record"]
+    text = Call("pulumi.Output.json_dumps", args=(out.deployment.value(),))
+    source = Call("pulumi.Output.apply", args=(text, Expr("pulumi.StringAsset")))
+    out.amend(record, {"source": source})
+
+
+def _image(
+    ir: Any, driver: IRDriver, artifact: ArtifactHandle, out: ProgramWriter
+) -> tuple[str, str]:
+    """The driver's registry (Basic, no anonymous pull) and the image built from
+    ``build/driver/Dockerfile`` and pushed there by ``pulumi up``."""
+    out.add_import(DOCKER_BUILD_IMPORT)
+    if DOCKER_BUILD_REQUIREMENT not in out.ir.program_requirements:
+        out.ir.program_requirements.append(DOCKER_BUILD_REQUIREMENT)
+    provider = driver.provider
+    where = placement(ir, provider, out)
+    registry = out.resource(
+        AZ + "containerregistry.Registry",
+        f"{driver.name}-registry",
+        {
+            **where,
+            "registry_name": registry_name(driver),
+            "sku": Call(AZ + "containerregistry.SkuArgs", {"name": "Basic"}),
+            "admin_user_enabled": True,
+            "anonymous_pull_enabled": False,
+            "tags": driver.tags or None,
+        },
+        comment=[
+            "Private registry of the driver image. Its admin user lets `pulumi up` push (the "
+            "password stays a Pulumi secret);",
+            "the job pulls with its identity (AcrPull). DriverConfig(image=...) creates no "
+            "registry.",
+        ],
+        provider=provider,
+        var_hint=f"{driver.name}_registry",
+    )
+    login = out.value(
+        f"{slug(driver.name).replace('-', '_')}_registry_login",
+        Call(
+            AZ + "containerregistry.list_registry_credentials_output",
+            {
+                "registry_name": Expr(f"{registry}.name"),
+                "resource_group_name": where["resource_group_name"],
+                "opts": _invoke_opts(driver, out),
+            },
+        ),
+        comment="The registry's push credentials (read when the program runs)",
+    )
+    text = dockerfile_text(driver.config.resolved_base_image(), driver.pipeline)
+    recipe = hashlib.sha256(text.encode()).hexdigest()[:8]
+    repository = f"glacier/{slug(driver.pipeline)}-driver"
+    tag = Call(
+        "pulumi.Output.concat",
+        args=(
+            Expr(f"{registry}.login_server"),
+            f"/{repository}:",
+            Expr(f'{artifact.info}["sha256"][:24]'),
+            f"-{recipe}",
+        ),
+    )
+    password = Expr(f"{login}.passwords.apply(lambda found: found[0].value if found else None)")
+    image = out.resource(
+        "docker_build.Image",
+        f"{driver.name}-image",
+        {
+            "context": Call("docker_build.BuildContextArgs", {"location": CONTEXT}),
+            "dockerfile": Call("docker_build.DockerfileArgs", {"location": DOCKERFILE}),
+            "platforms": ["linux/amd64"],
+            "push": True,
+            "tags": [tag],
+            "registries": [
+                Call(
+                    "docker_build.RegistryArgs",
+                    {
+                        "address": Expr(f"{registry}.login_server"),
+                        "username": Expr(f"{login}.username"),
+                        "password": Call(
+                            "pulumi.Output.secret",
+                            args=(password,),
+                        ),
+                    },
+                )
+            ],
+        },
+        comment=[
+            f"The driver image: {DOCKERFILE} (the base image plus the artifact), built by "
+            "`pulumi up` on this machine (needs Docker) and pushed to the registry.",
+            "Or build it elsewhere and pass DriverConfig(image=...).",
+        ],
+        var_hint=f"{driver.name}_image",
+        depends_on=[artifact.var],
+    )
+    return image, registry
+
+
+def function_record(app: str, route: str) -> Call:
+    """``https://<app default host>/api/<route>``: what the Azure Functions adapter POSTs to."""
+    return Call(
+        "pulumi.Output.concat",
+        args=("https://", Expr(f"{app}.default_host_name"), f"/api/{route}"),
+    )
+
+
+def function_route(config: Any, resource: Any) -> tuple[str, str]:
+    """(app name, route) of an Azure function."""
+    cfg = config if isinstance(config, AzureFunctionConfig) else AzureFunctionConfig()
+    return cfg.app_name or resource.function_name, resource.function_name
