@@ -163,7 +163,16 @@ def emit_artifact(
     """The wheel as a content-addressed block blob; returns (variable, ``abfss://`` URI)."""
     key = out.value(
         f"{slug(pipeline).replace('-', '_')}_artifact_key",
-        Expr(f'{py_literal(artifact.prefix)} + {info}["sha256"] + "/" + {info}["filename"]'),
+        Call(
+            '"/".join',
+            args=(
+                [
+                    artifact.prefix.rstrip("/"),
+                    Expr(f'{info}["sha256"]'),
+                    Expr(f'{info}["filename"]'),
+                ],
+            ),
+        ),
         comment="Where the artifact goes in the staging container (content-addressed)",
     )
     holder = container(bucket)
@@ -217,7 +226,7 @@ def grant_access(
     """One role assignment per grant, scoped to its container, limited to its prefix."""
     driver = identity.compute
     done = []
-    for grant in grants:
+    for n, grant in enumerate(grants, start=1):
         bucket = grant.bucket.bucket
         if grant.mode == "read":
             role: Any = role_id(bucket.provider, BLOB_READER_ROLE, out)
@@ -241,6 +250,7 @@ def grant_access(
                 comment=f"Driver: {grant.mode} {bucket.bucket_name}/{grant.prefix}*: {label}, "
                 "container scope, prefix condition",
                 provider=driver.provider,
+                var_hint=f"{driver.name}_grant_{n}",
             )
         )
     return done
@@ -734,7 +744,7 @@ def _image(
             f"-{recipe}",
         ),
     )
-    password = Expr(f"{login}.passwords.apply(lambda found: found[0].value if found else None)")
+    password = Expr(f"{login}.passwords.apply(lambda p: p[0].value if p else None)")
     image = out.resource(
         "docker_build.Image",
         f"{driver.name}-image",

@@ -338,7 +338,7 @@ def emit_trigger(
                         {
                             "endpoint_type": "StorageQueue",
                             "resource_id": Expr(f"{staging.var}.id"),
-                            "queue_name": Expr(f"{queue}.name"),
+                            "queue_name": queue_name,
                             "queue_message_time_to_live_in_seconds": QUEUE_TTL_SECONDS,
                         },
                     ),

@@ -280,6 +280,12 @@ def _json_safe(value: Any) -> Any:
         return [_json_safe(v) for v in value]
     if value is None or isinstance(value, str | int | float | bool):
         return value
+    text = getattr(value, "text", None)  # a pulumi.StringAsset: its content
+    if isinstance(text, str):
+        return {"asset": type(value).__name__, "text": text}
+    path = getattr(value, "path", None)  # a pulumi.FileAsset: its path
+    if isinstance(path, str):
+        return {"asset": type(value).__name__, "path": path}
     return str(value)
 
 
