@@ -488,6 +488,35 @@ def test_container_apps_sizes_and_retention_are_checked(
         project.nightly.compile(
             PulumiCompiler(artifact=artifact, driver=DriverConfig(log_retention_days=7))
         )
+    with pytest.raises(CompilerError, match=r"security_groups.*subnet"):
+        project.nightly.compile(
+            PulumiCompiler(artifact=artifact, driver=DriverConfig(security_groups=("sg-1",)))
+        )
+    with pytest.raises(CompilerError, match=r"one subnet resource id"):
+        project.nightly.compile(
+            PulumiCompiler(artifact=artifact, driver=DriverConfig(subnets=("subnet-a",)))
+        )
+
+
+def test_driver_subnet_joins_the_environment_to_the_vnet(
+    project: Any, artifact: BuiltArtifact, tmp_path: Path
+) -> None:
+    from glacier.compiler.deploy_ir import DriverConfig
+
+    subnet = (
+        "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/v/"
+        "subnets/jobs"
+    )
+    infra = project.nightly.compile(
+        PulumiCompiler(
+            artifact=artifact,
+            driver=DriverConfig(subnets=(subnet,), public_ip=False, image="python:3.11-slim"),
+        )
+    )
+    infra.export_pulumi(tmp_path / "p")
+    graph = run_program(tmp_path / "p")
+    env = graph.one("azure-native:app:ManagedEnvironment", "nightly-driver-env")
+    assert env.inputs["vnetConfiguration"] == {"infrastructureSubnetId": subnet, "internal": True}
 
 
 @pytest.mark.parametrize(

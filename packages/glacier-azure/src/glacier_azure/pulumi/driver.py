@@ -126,6 +126,29 @@ def container_size(driver: IRDriver) -> tuple[float, str]:
     return cfg.cpu, f"{cfg.cpu * 2:g}Gi"
 
 
+def network(driver: IRDriver) -> Call | None:
+    """The environment's virtual network: ``DriverConfig(subnets=(<subnet resource id>,))``
+    (one subnet, delegated to Microsoft.App/environments); None: Azure's own network."""
+    cfg = driver.config
+    if cfg.security_groups:
+        raise CompilerError(
+            "DriverConfig(security_groups=...) has no Azure counterpart on the job: attach the "
+            "network security group to the subnet in DriverConfig(subnets=...) instead."
+        )
+    if not cfg.subnets:
+        return None
+    if len(cfg.subnets) != 1 or not cfg.subnets[0].startswith("/subscriptions/"):
+        raise CompilerError(
+            f"DriverConfig(subnets={list(cfg.subnets)!r}): on Azure give one subnet resource "
+            "id (/subscriptions/.../virtualNetworks/<vnet>/subnets/<subnet>), delegated to "
+            "Microsoft.App/environments."
+        )
+    return Call(
+        AZ + "app.VnetConfigurationArgs",
+        {"infrastructure_subnet_id": cfg.subnets[0], "internal": not cfg.public_ip},
+    )
+
+
 def retention_days(driver: IRDriver) -> int:
     days = driver.config.log_retention_days
     if not RETENTION_MIN <= days <= RETENTION_MAX:
@@ -375,6 +398,7 @@ def emit_driver(
     cfg = driver.config
     cpu, memory = container_size(driver)
     days = retention_days(driver)
+    vnet = network(driver)
     provider = driver.provider
     where = placement(ir, provider, out)
     staging = out.handles.bucket(driver.staging_key)
@@ -426,6 +450,7 @@ def emit_driver(
                     ),
                 },
             ),
+            "vnet_configuration": vnet,
             "tags": driver.tags or None,
         },
         comment="The driver's own Container Apps environment (Consumption; logs to the workspace)",
