@@ -33,9 +33,7 @@ legacy = azure.executor(
         workspace_name="legacy-ws", existing_spark_pool="nightlypool", staging_bucket="staging"
     ),
 )
-scorer = azure.serverless(
-    "shop-score", handler=score, config=AzureFunctionConfig(), name="scorer"
-)
+scorer = azure.serverless("shop-score", handler=score, config=AzureFunctionConfig(), name="scorer")
 
 
 @task
