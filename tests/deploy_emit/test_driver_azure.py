@@ -655,3 +655,22 @@ def test_events_parse_the_queue_service_response() -> None:
     assert message.pop_receipt == "YzQ4Yzg1MDItYTc0Ny00OWNjLTkxYTUtZGM0MDFiZDAwYzEw"
     assert (message.dequeue_count, message.text) == (2, "eyJhIjogMX0=")
     assert parse_messages("<QueueMessagesList />") is None
+
+
+def test_the_plan_shows_the_driver_and_its_grants(deployed: tuple[Any, Path, Graph]) -> None:
+    from glacier.deploy.plan import build_plan
+
+    infra, _, graph = deployed
+    mocked = {
+        "resources": [{"type": r.type, "name": r.name} for r in graph.resources if not r.read_id],
+        "outputs": graph.outputs,
+    }
+    plan = build_plan(infra.ir, "test", mocked, infra.deployment)
+    text = plan.render()
+    assert "driver nightly-driver (azure-westeurope)" in text
+    assert "started by: schedule 0 2 * * * (Europe/Paris)" in text
+    assert "read  lake/raw/orders/*" in text and "submit etl" in text
+    driver = next(i for i in plan.items if i.kind == "driver")
+    names = {name for _, name in driver.resources}
+    assert {"nightly-driver", "nightly-artifact", "nightly-schedule"} <= names
+    assert plan.record is not None and plan.record.artifact is not None
