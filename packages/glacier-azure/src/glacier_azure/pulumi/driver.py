@@ -24,15 +24,10 @@
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from glacier.plugin import (
-    CONTEXT,
-    DOCKERFILE,
-    DRIVER_CONTAINER,
     RECORD_ENV,
     RUNS_ENV,
     ArtifactHandle,
@@ -50,62 +45,36 @@ from glacier.plugin import (
     IRDriver,
     ProgramWriter,
     Serverless,
-    dockerfile_text,
     py_literal,
 )
 from glacier_azure.config import AzureFunctionConfig, SynapseConfig
 from glacier_azure.functions import env_suffix
 from glacier_azure.pulumi.access import prefix_condition
 from glacier_azure.pulumi.accounts import ContainerHandle
-from glacier_azure.pulumi.names import BLOB_READER_ROLE, short_hash
+from glacier_azure.pulumi.image import ACR_PULL_ROLE, emit_image
+from glacier_azure.pulumi.jobs import (
+    REPLICA_TIMEOUT_SECONDS,
+    JobSpec,
+    emit_job,
+    env_var,
+    invoke_opts,
+    job_name,
+    remember_spec,
+    short_name,
+    slug,
+    trigger_once,
+)
+from glacier_azure.pulumi.names import BLOB_READER_ROLE
 from glacier_azure.pulumi.provider import placement, role_id, writer_role
 
 if TYPE_CHECKING:
     from glacier_azure.pulumi.emitter import AzureEmitter
 
 AZ = "azure_native."
-#: requirements.txt line when Glacier builds the image.
-DOCKER_BUILD_REQUIREMENT = "pulumi-docker-build>=0.0.8,<1"
-DOCKER_BUILD_IMPORT = "import pulumi_docker_build as docker_build"
-#: Built-in role: pull images from a registry.
-ACR_PULL_ROLE = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
-#: A run may take a day (Container Apps jobs need a limit; AWS Fargate has none).
-REPLICA_TIMEOUT_SECONDS = 86400
 #: Consumption profile sizes: vCPU in steps of 0.25 up to 4, memory 2 GiB per vCPU.
 CPU_STEP, CPU_MAX = 0.25, 4.0
 #: Log Analytics (PerGB2018) retention bounds, in days.
 RETENTION_MIN, RETENTION_MAX = 30, 730
-
-
-# -- names ---------------------------------------------------------------------------------
-def slug(text: str) -> str:
-    """Lowercase letters, digits and single hyphens (Azure resource names)."""
-    return re.sub(r"-+", "-", re.sub(r"[^a-z0-9]+", "-", text.lower())).strip("-") or "pipeline"
-
-
-def short_name(text: str, suffix: str, limit: int = 32) -> str:
-    """``<slug>-<suffix>`` within ``limit`` characters (Container Apps jobs and environments:
-    32, starting with a letter); too long: cut, plus a hash of the whole."""
-    base = slug(text)
-    if not base[0].isalpha():
-        base = "g" + base
-    name = f"{base}-{suffix}"
-    if len(name) <= limit:
-        return name
-    keep = limit - len(suffix) - 10
-    return f"{base[:keep].rstrip('-')}-{short_hash(text, suffix, length=8)}-{suffix}"
-
-
-def registry_name(driver: IRDriver) -> str:
-    """The registry name: 5-50 letters and digits, unique in Azure (hence a hash)."""
-    words = re.sub(r"[^a-z0-9]", "", driver.pipeline.lower())[:30]
-    return (
-        f"glacier{words}{short_hash(driver.pipeline, driver.provider.key, driver.staging_bucket)}"
-    )
-
-
-def job_name(driver: IRDriver, role: str = "driver") -> str:
-    return short_name(f"glacier-{driver.pipeline}", role)
 
 
 def container_size(driver: IRDriver) -> tuple[float, str]:
@@ -360,7 +329,7 @@ def function_secrets(
                     "resource_group_name": placement(ir, driver.provider, out)[
                         "resource_group_name"
                     ],
-                    "opts": _invoke_opts(driver, out),
+                    "opts": invoke_opts(driver, out),
                 },
             ),
             comment=f"Keys of function {item['function']!r} (its app's default function key "
@@ -375,13 +344,6 @@ def function_secrets(
         )
         env.append((item["env"], item["secret"]))
     return secrets, env
-
-
-def _invoke_opts(driver: IRDriver, out: ProgramWriter) -> Call:
-    return Call(
-        "pulumi.InvokeOutputOptions",
-        {"provider": Expr(out.handles.provider(driver.provider.key).var)},
-    )
 
 
 # -- the job -------------------------------------------------------------------------------
@@ -423,7 +385,7 @@ def emit_driver(
             {
                 "resource_group_name": where["resource_group_name"],
                 "workspace_name": Expr(f"{workspace}.name"),
-                "opts": _invoke_opts(driver, out),
+                "opts": invoke_opts(driver, out),
             },
         ),
         comment="The workspace key the Container Apps environment sends logs with",
@@ -460,7 +422,7 @@ def emit_driver(
     registries: list[Call] = []
     deps: list[str] = []
     if cfg.image is None:
-        image, registry = _image(ir, driver, artifact, out)
+        image, registry = emit_image(ir, driver, artifact, out)
         image_ref: Any = Expr(f"{image}.ref")
         pull = out.resource(
             AZ + "authorization.RoleAssignment",
@@ -505,15 +467,15 @@ def emit_driver(
         comment="Where this stack's deployment record goes (the driver reads it at start)",
     )
     env: list[Call] = [
-        _env(RECORD_ENV, abfss(staging, Expr(record_key))),
-        _env("AZURE_STORAGE_ACCOUNT", container(staging).account.name),
-        _env("AZURE_CLIENT_ID", Expr(f"{identity.var}.client_id")),
+        env_var(RECORD_ENV, abfss(staging, Expr(record_key))),
+        env_var("AZURE_STORAGE_ACCOUNT", container(staging).account.name),
+        env_var("AZURE_CLIENT_ID", Expr(f"{identity.var}.client_id")),
     ]
     if driver.runs is not None:
         runs = out.handles.buckets.get(f"{provider.key}/{driver.runs.bucket}")
         if runs is not None:
-            env.append(_env(RUNS_ENV, abfss(runs, driver.runs.prefix)))
-    env += [_env(k, v) for k, v in sorted(cfg.environment.items())]
+            env.append(env_var(RUNS_ENV, abfss(runs, driver.runs.prefix)))
+    env += [env_var(k, v) for k, v in sorted(cfg.environment.items())]
     secrets, secret_env = function_secrets(ir, driver, out)
     env += [
         Call(AZ + "app.EnvironmentVarArgs", {"name": name, "secret_ref": ref})
@@ -537,7 +499,7 @@ def emit_driver(
         spec,
         f"{driver.name}",
         name,
-        {"trigger_type": "Manual", "manual_trigger_config": _once("Manual")},
+        {"trigger_type": "Manual", "manual_trigger_config": trigger_once("Manual")},
         ["glacier"],
         ["run", Expr(f'{artifact.info}["entry"]')],
         [
@@ -574,136 +536,8 @@ def emit_driver(
         provider=provider,
         var_hint=f"{driver.name}_record",
     )
-    return DriverHandle(
-        job,
-        driver,
-        identity,
-        {"record": record, "artifact_info": artifact.info, "spec": _remember(out, driver, spec)},
-    )
-
-
-class JobSpec:
-    """What every job of the driver shares (the driver, its schedule and trigger jobs)."""
-
-    def __init__(
-        self,
-        *,
-        where: dict[str, Any],
-        environment: str,
-        identity: str,
-        image: Any,
-        cpu: float,
-        memory: str,
-        env: list[Call],
-        secrets: list[Call],
-        registries: list[Call],
-        depends_on: list[str],
-    ) -> None:
-        self.where = where
-        self.environment = environment
-        self.identity = identity
-        self.image = image
-        self.cpu = cpu
-        self.memory = memory
-        self.env = env
-        self.secrets = secrets
-        self.registries = registries
-        self.depends_on = depends_on
-
-
-def _remember(out: ProgramWriter, driver: IRDriver, spec: JobSpec) -> str:
-    """Keep ``spec`` for the schedule and trigger steps (handles hold strings)."""
-    out.handles.once(("azure-driver-spec", driver.name), lambda: spec)
-    return driver.name
-
-
-def job_spec(out: ProgramWriter, driver: DriverHandle) -> JobSpec:
-    spec: JobSpec = out.handles.once(("azure-driver-spec", driver.driver.name), _missing)
-    return spec
-
-
-def _missing() -> JobSpec:  # pragma: no cover - the driver step runs first
-    raise CompilerError("The Azure driver's job settings are missing (emit the driver first).")
-
-
-def _once(kind: str) -> Call:
-    return Call(
-        f"{AZ}app.JobConfiguration{kind}TriggerConfigArgs",
-        {"parallelism": 1, "replica_completion_count": 1},
-    )
-
-
-def _env(name: str, value: Any) -> Call:
-    return Call(AZ + "app.EnvironmentVarArgs", {"name": name, "value": value})
-
-
-def emit_job(
-    driver: IRDriver,
-    spec: JobSpec,
-    logical: str,
-    name: str,
-    trigger: dict[str, Any],
-    command: list[Any],
-    args: list[Any],
-    comment: list[str],
-    out: ProgramWriter,
-    *,
-    depends_on: Sequence[str] = (),
-) -> str:
-    """One Container Apps job of the driver: its image, identity, size, environment and
-    secrets, with ``trigger`` (Manual, Schedule or Event settings) and ``command``/``args``."""
-    configuration = Call(
-        AZ + "app.JobConfigurationArgs",
-        {
-            **trigger,
-            "replica_timeout": REPLICA_TIMEOUT_SECONDS,
-            "replica_retry_limit": 0,
-            "registries": spec.registries or None,
-            "secrets": spec.secrets or None,
-        },
-    )
-    container_args = Call(
-        AZ + "app.ContainerArgs",
-        {
-            "name": DRIVER_CONTAINER,
-            "image": spec.image,
-            "command": command,
-            "args": args,
-            "env": spec.env,
-            "resources": Call(
-                AZ + "app.ContainerResourcesArgs", {"cpu": spec.cpu, "memory": spec.memory}
-            ),
-        },
-    )
-    var = out.resource(
-        AZ + "app.Job",
-        logical,
-        {
-            **spec.where,
-            "job_name": name,
-            "environment_id": Expr(f"{spec.environment}.id"),
-            "identity": Call(
-                AZ + "app.ManagedServiceIdentityArgs",
-                {"type": "UserAssigned", "user_assigned_identities": [Expr(f"{spec.identity}.id")]},
-            ),
-            "configuration": configuration,
-            "template": Call(AZ + "app.JobTemplateArgs", {"containers": [container_args]}),
-            "tags": driver.tags or None,
-        },
-        comment=comment,
-        provider=driver.provider,
-        depends_on=[*spec.depends_on, *depends_on],
-        var_hint=f"{slug(logical).replace('-', '_')}_job",
-    )
-    role = logical.removeprefix(f"{driver.pipeline}-").removesuffix("-job")
-    driver_jobs(out, driver).append({"role": role, "var": var})
-    return var
-
-
-def driver_jobs(out: ProgramWriter, driver: IRDriver) -> list[dict[str, str]]:
-    """The driver's jobs emitted so far (``role``: driver, schedule, on-write...), in order."""
-    jobs: list[dict[str, str]] = out.handles.once(("azure-driver-jobs", driver.name), list)
-    return jobs
+    remember_spec(out, driver, spec)
+    return DriverHandle(job, driver, identity, {"record": record, "artifact_info": artifact.info})
 
 
 def finish_record(driver: DriverHandle, out: ProgramWriter) -> None:
@@ -713,95 +547,6 @@ def finish_record(driver: DriverHandle, out: ProgramWriter) -> None:
     text = Call("pulumi.Output.json_dumps", args=(out.deployment.value(),))
     source = Call("pulumi.Output.apply", args=(text, Expr("pulumi.StringAsset")))
     out.amend(record, {"source": source})
-
-
-def _image(
-    ir: Any, driver: IRDriver, artifact: ArtifactHandle, out: ProgramWriter
-) -> tuple[str, str]:
-    """The driver's registry (Basic, no anonymous pull) and the image built from
-    ``build/driver/Dockerfile`` and pushed there by ``pulumi up``."""
-    out.add_import(DOCKER_BUILD_IMPORT)
-    if DOCKER_BUILD_REQUIREMENT not in out.ir.program_requirements:
-        out.ir.program_requirements.append(DOCKER_BUILD_REQUIREMENT)
-    provider = driver.provider
-    where = placement(ir, provider, out)
-    registry = out.resource(
-        AZ + "containerregistry.Registry",
-        f"{driver.name}-registry",
-        {
-            **where,
-            "registry_name": registry_name(driver),
-            "sku": Call(AZ + "containerregistry.SkuArgs", {"name": "Basic"}),
-            "admin_user_enabled": True,
-            "anonymous_pull_enabled": False,
-            "tags": driver.tags or None,
-        },
-        comment=[
-            "Private registry of the driver image. Its admin user lets `pulumi up` push (the "
-            "password stays a Pulumi secret);",
-            "the job pulls with its identity (AcrPull). DriverConfig(image=...) creates no "
-            "registry.",
-        ],
-        provider=provider,
-        var_hint=f"{driver.name}_registry",
-    )
-    login = out.value(
-        f"{slug(driver.name).replace('-', '_')}_registry_login",
-        Call(
-            AZ + "containerregistry.list_registry_credentials_output",
-            {
-                "registry_name": Expr(f"{registry}.name"),
-                "resource_group_name": where["resource_group_name"],
-                "opts": _invoke_opts(driver, out),
-            },
-        ),
-        comment="The registry's push credentials (read when the program runs)",
-    )
-    text = dockerfile_text(driver.config.resolved_base_image(), driver.pipeline)
-    recipe = hashlib.sha256(text.encode()).hexdigest()[:8]
-    repository = f"glacier/{slug(driver.pipeline)}-driver"
-    tag = Call(
-        "pulumi.Output.concat",
-        args=(
-            Expr(f"{registry}.login_server"),
-            f"/{repository}:",
-            Expr(f'{artifact.info}["sha256"][:24]'),
-            f"-{recipe}",
-        ),
-    )
-    password = Expr(f"{login}.passwords.apply(lambda p: p[0].value if p else None)")
-    image = out.resource(
-        "docker_build.Image",
-        f"{driver.name}-image",
-        {
-            "context": Call("docker_build.BuildContextArgs", {"location": CONTEXT}),
-            "dockerfile": Call("docker_build.DockerfileArgs", {"location": DOCKERFILE}),
-            "platforms": ["linux/amd64"],
-            "push": True,
-            "tags": [tag],
-            "registries": [
-                Call(
-                    "docker_build.RegistryArgs",
-                    {
-                        "address": Expr(f"{registry}.login_server"),
-                        "username": Expr(f"{login}.username"),
-                        "password": Call(
-                            "pulumi.Output.secret",
-                            args=(password,),
-                        ),
-                    },
-                )
-            ],
-        },
-        comment=[
-            f"The driver image: {DOCKERFILE} (the base image plus the artifact), built by "
-            "`pulumi up` on this machine (needs Docker) and pushed to the registry.",
-            "Or build it elsewhere and pass DriverConfig(image=...).",
-        ],
-        var_hint=f"{driver.name}_image",
-        depends_on=[artifact.var],
-    )
-    return image, registry
 
 
 def function_record(app: str, route: str) -> Call:

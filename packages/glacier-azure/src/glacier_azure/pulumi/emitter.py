@@ -3,8 +3,10 @@
 Providers and resource groups (:mod:`.provider`), storage accounts grouped by their
 account-level settings (:mod:`.accounts`, :mod:`.keys`), containers (:mod:`.storage`,
 :mod:`.replication`), identities and role assignments (:mod:`.access`), Function Apps
-(:mod:`.functions`) and Synapse workspaces (:mod:`.synapse`). Generates code as text; never
-imports Pulumi.
+(:mod:`.functions`) and Synapse workspaces (:mod:`.synapse`); the deployment: the artifact
+blob and the Container Apps driver (:mod:`.driver`, :mod:`.jobs`, :mod:`.image`), its
+schedules, triggers and alerts (:mod:`.operate`). Generates code as text; never imports
+Pulumi.
 """
 
 from __future__ import annotations

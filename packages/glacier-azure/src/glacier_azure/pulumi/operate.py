@@ -42,14 +42,8 @@ from glacier.plugin import (
     ProgramWriter,
     UnsupportedFeatureError,
 )
-from glacier_azure.pulumi.driver import (
-    container,
-    driver_jobs,
-    emit_job,
-    job_name,
-    job_spec,
-    slug,
-)
+from glacier_azure.pulumi.driver import container
+from glacier_azure.pulumi.jobs import driver_jobs, emit_job, job_name, job_spec, slug
 from glacier_azure.pulumi.provider import placement, role_id
 
 AZ = "azure_native."
