@@ -528,7 +528,7 @@ pulumi.export(
         "resources": {
             "compliance_data": {"kind": "bucket", "name": "compliance-data"},
             "data": {"kind": "bucket", "name": "compliance-data"},
-            "etl": {"kind": "executor"},
+            "etl": {"kind": "executor", "identity": etl_identity.principal_id},
         },
     },
 )

@@ -245,9 +245,16 @@ class SynapseConfig(ExecutorConfig):
     """Azure Synapse Spark pool settings (Spark batch jobs)."""
 
     engine: ClassVar[str] = "synapse"
+    #: Set: the executor references that existing pool (and workspace), never creates them.
+    existing_fields: ClassVar[tuple[str, ...]] = ("existing_spark_pool",)
 
     workspace_name: str
     spark_pool_name: str = "glacierpool"
+    existing_spark_pool: str | None = Field(
+        default=None,
+        description="An existing Spark pool of the existing workspace workspace_name: the "
+        "compiled program references it (records its name) and creates no workspace or pool.",
+    )
     node_size: Literal["Small", "Medium", "Large", "XLarge", "XXLarge"] = "Small"
     node_count: int = Field(default=3, ge=3, le=200)
     autoscale_max_nodes: int | None = Field(default=None, ge=3, le=200)

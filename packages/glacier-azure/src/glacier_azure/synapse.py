@@ -64,7 +64,7 @@ class SynapseAdapter(ExecutorAdapter):
             or s.endpoint
             or f"https://{s.workspace_name}.dev.azuresynapse.net"
         ).rstrip("/")
-        pool = deployed_value(self.resource, "name") or s.spark_pool_name
+        pool = deployed_value(self.resource, "name") or s.existing_spark_pool or s.spark_pool_name
         return f"{endpoint}/livyApi/versions/{API_VERSION}/sparkPools/{pool}/batches"
 
     def token(self) -> str:

@@ -3,8 +3,10 @@
 Providers and resource groups (:mod:`.provider`), storage accounts grouped by their
 account-level settings (:mod:`.accounts`, :mod:`.keys`), containers (:mod:`.storage`,
 :mod:`.replication`), identities and role assignments (:mod:`.access`), Function Apps
-(:mod:`.functions`) and Synapse workspaces (:mod:`.synapse`). Generates code as text; never
-imports Pulumi.
+(:mod:`.functions`) and Synapse workspaces (:mod:`.synapse`); the deployment: the artifact
+blob and the Container Apps driver (:mod:`.driver`, :mod:`.jobs`, :mod:`.image`), its
+schedules, triggers and alerts (:mod:`.operate`). Generates code as text; never imports
+Pulumi.
 """
 
 from __future__ import annotations
@@ -13,24 +15,42 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from glacier.plugin import (
+    ArtifactHandle,
     BucketGrant,
     BucketHandle,
     CompilerError,
+    DriverHandle,
     EncryptionConfig,
+    ExecutorHandle,
     Expr,
+    FunctionHandle,
     IdentityHandle,
+    IRAlarm,
+    IRArtifact,
     IRBucket,
     IRCompute,
+    IRDriver,
     IRProvider,
+    IRSchedule,
+    IRTrigger,
     MergeRule,
     ObjectLockConfig,
     ProgramWriter,
     PulumiEmitter,
     ReplicationConfig,
+    Serverless,
     TierRule,
 )
 from glacier_azure.config import SynapseConfig
-from glacier_azure.pulumi import access, functions, replication, storage, synapse
+from glacier_azure.pulumi import (
+    access,
+    driver,
+    functions,
+    operate,
+    replication,
+    storage,
+    synapse,
+)
 from glacier_azure.pulumi.accounts import (
     ContainerHandle,
     StorageAccount,
@@ -163,13 +183,33 @@ class AzureEmitter(PulumiEmitter):
         purpose: str,
         out: ProgramWriter,
     ) -> list[str]:
+        if identity.compute.kind == "driver":
+            return driver.grant_access(self.ir, identity, grants, out)
         return access.grant_access(self.ir, identity, grants, purpose, out)
+
+    def identity_ref(self, identity: IdentityHandle) -> Any:
+        """The managed identity's principal (object) id: what role assignments name."""
+        return Expr(f"{identity.var}.principal_id")
+
+    def object_uri(self, bucket: BucketHandle, key: str) -> Any:
+        return driver.abfss(bucket, key)
 
     # -- functions and executors -----------------------------------------------------------
     def function_resource(
         self, function: IRCompute, identity: IdentityHandle, out: ProgramWriter
-    ) -> None:
-        functions.emit_function(self.ir, function, identity, out)
+    ) -> str | None:
+        app = functions.emit_function(self.ir, function, identity, out)
+        resource = function.resource
+        assert isinstance(resource, Serverless)
+        name, route = driver.function_route(function.config, resource)
+        out.deployment.resource(
+            function.name,
+            "function",
+            name=name,
+            id=Expr(f"{app}.id"),
+            url=driver.function_record(app, route),
+        )
+        return app
 
     def executor_resource(
         self,
@@ -177,20 +217,92 @@ class AzureEmitter(PulumiEmitter):
         identity: IdentityHandle,
         staging: BucketHandle | None,
         out: ProgramWriter,
+    ) -> str | None:
+        cfg = executor.config
+        if not isinstance(cfg, SynapseConfig):
+            return super().executor_resource(executor, identity, staging, out)
+        pool = synapse.emit_synapse(self.ir, executor, identity, cfg, out)
+        out.deployment.resource(
+            executor.name,
+            "executor",
+            name=cfg.spark_pool_name,
+            id=Expr(f"{pool}.id"),
+            url=cfg.endpoint or f"https://{cfg.workspace_name}.dev.azuresynapse.net",
+        )
+        return pool
+
+    def existing_executor(
+        self,
+        executor: IRCompute,
+        identity: IdentityHandle,
+        staging: BucketHandle | None,
+        out: ProgramWriter,
+    ) -> str | None:
+        """A Synapse pool named by ``SynapseConfig.existing_spark_pool``: recorded by name
+        (with its workspace's endpoint), not created."""
+        cfg = executor.config
+        if not isinstance(cfg, SynapseConfig) or not cfg.existing_spark_pool:
+            return super().existing_executor(executor, identity, staging, out)
+        out.deployment.resource(
+            executor.name,
+            "executor",
+            name=cfg.existing_spark_pool,
+            url=cfg.endpoint or f"https://{cfg.workspace_name}.dev.azuresynapse.net",
+        )
+        out.notes.append(
+            f"{executor.name}: Synapse pool {cfg.existing_spark_pool!r} of workspace "
+            f"{cfg.workspace_name!r} exists: its identity's data access is granted here; attach "
+            "the identity to the workspace and grant it Synapse RBAC yourself"
+        )
+        return None
+
+    # -- the deployment: artifact, driver, schedules, triggers, alarms ----------------------
+    def artifact_resource(
+        self, artifact: IRArtifact, bucket: BucketHandle, info: str, out: ProgramWriter
+    ) -> tuple[str, Any]:
+        return driver.emit_artifact(artifact, bucket, info, self.ir.pipeline, out)
+
+    def driver_identity(self, d: IRDriver, out: ProgramWriter) -> IdentityHandle:
+        return driver.emit_identity(d, out, self.ir)
+
+    def driver_access(
+        self,
+        identity: IdentityHandle,
+        functions: Sequence[FunctionHandle],
+        executors: Sequence[ExecutorHandle],
+        out: ProgramWriter,
+    ) -> list[str]:
+        return driver.emit_access(self, identity, functions, executors, out)
+
+    def driver_resource(
+        self, d: IRDriver, identity: IdentityHandle, artifact: ArtifactHandle, out: ProgramWriter
+    ) -> DriverHandle:
+        return driver.emit_driver(self, d, identity, artifact, out)
+
+    def schedule_resource(
+        self, schedule: IRSchedule, handle: DriverHandle, out: ProgramWriter
     ) -> None:
-        if not isinstance(executor.config, SynapseConfig):
-            super().executor_resource(executor, identity, staging, out)
-            return
-        synapse.emit_synapse(self.ir, executor, identity, executor.config, out)
+        operate.emit_schedule(schedule, handle, out)
+
+    def trigger_resource(
+        self, trigger: IRTrigger, handle: DriverHandle, out: ProgramWriter
+    ) -> None:
+        out.notes += operate.emit_trigger(self.ir, trigger, handle, out)
+
+    def alarm_resource(self, alarm: IRAlarm, handle: DriverHandle, out: ProgramWriter) -> None:
+        operate.emit_alarm(self.ir, alarm, handle, out)
 
     def finish(self, out: ProgramWriter) -> None:
         """One lifecycle policy per storage account (Azure allows one): its containers'
-        rules."""
+        rules; the deployment record blob gets the complete record as its content."""
         accounts = [a for a in registry(out).by_name.values() if a.lifecycle_rules]
         if accounts:
             out.section("Lifecycle policies (one per storage account)")
         for account in accounts:
             storage.emit_management_policy(account, out)
+        handle = out.handles.driver
+        if handle is not None and handle.driver.provider.cloud == self.cloud:
+            driver.finish_record(handle, out)
 
     # -- storage accounts ------------------------------------------------------------------
     def _account(

@@ -96,8 +96,9 @@ def host_json(timeout_seconds: int) -> str:
 # -- functions -----------------------------------------------------------------------------
 def emit_function(
     ir: IRGraph, function: IRCompute, handle: IdentityHandle, out: ProgramWriter
-) -> None:
-    """The function's package, host storage, monitoring, plan and Function App."""
+) -> str:
+    """The function's package, host storage, monitoring, plan and Function App; returns the
+    Function App's variable."""
     identity = handle.var
     cfg = function.config if isinstance(function.config, AzureFunctionConfig) else None
     cfg = cfg or AzureFunctionConfig()
@@ -243,6 +244,7 @@ def emit_function(
         var_hint=f"{function.name}_app",
     )
     out.export(f"function {function.name} host", Expr(f"{app}.default_host_name"))
+    return app
 
 
 def _flex_config(cfg: AzureFunctionConfig, account: str, container: str, identity: str) -> Call:

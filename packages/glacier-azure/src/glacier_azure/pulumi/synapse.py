@@ -21,8 +21,9 @@ def emit_synapse(
     handle: IdentityHandle,
     cfg: SynapseConfig,
     out: ProgramWriter,
-) -> None:
-    """Workspace (identity attached, dedicated ADLS Gen2 data lake) + Spark pool."""
+) -> str:
+    """Workspace (identity attached, dedicated ADLS Gen2 data lake) + Spark pool; returns the
+    pool's variable."""
     identity = handle.var
     provider = executor.provider
     lake = storage_account(
@@ -116,3 +117,4 @@ def emit_synapse(
         var_hint=f"{executor.name}_pool",
     )
     out.export(f"executor {executor.name} spark pool", Expr(f"{pool}.name"))
+    return pool

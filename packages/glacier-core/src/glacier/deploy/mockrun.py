@@ -51,6 +51,14 @@ def mock_outputs(typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     if typ == "azure-native:managedidentity:UserAssignedIdentity":
         outputs["principalId"] = f"principal-{name}"
         outputs["clientId"] = f"client-{name}"
+    if typ == "azure-native:containerregistry:Registry":
+        outputs.setdefault("loginServer", f"{inputs.get('registryName', name)}.azurecr.io")
+    if typ == "azure-native:web:WebApp":
+        outputs.setdefault("defaultHostName", f"{inputs.get('name', name)}.azurewebsites.net")
+    if typ == "azure-native:operationalinsights:Workspace":
+        outputs.setdefault("customerId", f"customer-{name}")
+    if typ == "azure-native:eventgrid:SystemTopic" and isinstance(identity, dict):
+        outputs["identity"] = {**identity, "principalId": f"principal-{name}"}
     if typ == "gcp:serviceaccount/account:Account":
         outputs["email"] = f"{inputs.get('accountId')}@project.iam.gserviceaccount.com"
         outputs["member"] = f"serviceAccount:{outputs['email']}"
@@ -93,6 +101,15 @@ MOCK_CALLS: dict[str, dict[str, Any]] = {
         "subscriptionId": "sub-0",
         "objectId": "obj-0",
         "clientId": "client-0",
+    },
+    "azure-native:containerregistry:listRegistryCredentials": {
+        "username": "mock-registry",
+        "passwords": [{"name": "password", "value": "mock-password"}],
+    },
+    "azure-native:operationalinsights:getSharedKeys": {"primarySharedKey": "mock-log-key"},
+    "azure-native:web:listWebAppHostKeys": {
+        "masterKey": "mock-master-key",
+        "functionKeys": {"default": "mock-function-key"},
     },
     "gcp:storage/getProjectServiceAccount:getProjectServiceAccount": {
         "emailAddress": "service-1@gs-project-accounts.iam.gserviceaccount.com",
@@ -270,6 +287,12 @@ def _json_safe(value: Any) -> Any:
         return [_json_safe(v) for v in value]
     if value is None or isinstance(value, str | int | float | bool):
         return value
+    text = getattr(value, "text", None)  # a pulumi.StringAsset: its content
+    if isinstance(text, str):
+        return {"asset": type(value).__name__, "text": text}
+    path = getattr(value, "path", None)  # a pulumi.FileAsset: its path
+    if isinstance(path, str):
+        return {"asset": type(value).__name__, "path": path}
     return str(value)
 
 
