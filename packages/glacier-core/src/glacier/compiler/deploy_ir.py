@@ -56,7 +56,8 @@ class DriverConfig(GlacierModel):
     """How the pipeline's cloud driver runs: ``PulumiCompiler(driver=DriverConfig(...))``.
 
     The driver is a container job that runs the whole DAG (``glacier run``) in the cloud of
-    the pipeline's providers: an ECS Fargate task on AWS. Its image either comes from the
+    the pipeline's providers: an ECS Fargate task on AWS, a Cloud Run job on Google Cloud, a
+    Container Apps job on Azure. Its image either comes from the
     generated ``build/driver/Dockerfile`` (the base image plus the artifact, built and pushed
     by ``pulumi up`` on the deploying machine, which then needs Docker), or is ``image``: an
     image you built from that Dockerfile (e.g. in CI) and pushed yourself.
