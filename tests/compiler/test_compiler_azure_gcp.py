@@ -104,7 +104,7 @@ def test_gcp_program_graph(export_and_run) -> None:
         in read["condition"]["expression"]
     )
     write = members["etl-write-glacier-compliance-data"]
-    assert write["role"] == "projects/p/roles/glacierObjectWriter"
+    assert write["role"] == "projects/p/roles/glacierObjectWriter_compliance_gcp_test"
     role = graph.one("gcp:projects/iAMCustomRole:IAMCustomRole").inputs
     assert role["permissions"] == ["storage.objects.create", "storage.objects.delete"]
 

@@ -200,7 +200,7 @@ def test_driver_identity_has_exactly_the_dags_grants(deployed: tuple[Any, Path, 
         for b in bindings
         if b.type == BINDINGS[0]
     }
-    read, write = "roles/storage.objectViewer", "projects/p/roles/glacierObjectWriter"
+    read, write = "roles/storage.objectViewer", "projects/p/roles/glacierObjectWriter_nightly_test"
     assert buckets == {
         ("shop-lake", read, "raw/orders/"),  # tidy reads raw
         ("shop-lake", write, "clean/orders/"),  # tidy writes clean
@@ -232,12 +232,12 @@ def test_driver_identity_has_exactly_the_dags_grants(deployed: tuple[Any, Path, 
     project = {b.inputs["role"]: b for b in bindings if b.type == BINDINGS[4]}
     assert all(role.startswith("projects/p/roles/") for role in project)  # no predefined role
     assert {role: _permissions(graph, role) for role in project} == {
-        "projects/p/roles/glacierDataprocJobs": [
+        "projects/p/roles/glacierDataprocJobs_nightly_test": [
             "dataproc.jobs.cancel",
             "dataproc.jobs.create",
             "dataproc.jobs.get",
         ],
-        "projects/p/roles/glacierDataprocBatches": [
+        "projects/p/roles/glacierDataprocBatches_nightly_test": [
             "dataproc.batches.cancel",
             "dataproc.batches.create",
             "dataproc.batches.get",
@@ -593,3 +593,27 @@ def test_plain_http_webhooks_and_unknown_buckets(
         c["value"] for c in trigger.inputs["matchingCriterias"] if c["attribute"] == "bucket"
     ]
     assert buckets == ["partner-drop"]
+
+
+@pytest.mark.parametrize(
+    ("pipeline", "stack"),
+    [("nightly", "prod"), ("nightly", "dev"), ("sales-daily", "eu.prod"), ("p" * 80, "prod")],
+)
+def test_custom_role_ids_are_unique_per_pipeline_and_stack(pipeline: str, stack: str) -> None:
+    """Two stacks (or pipelines) in one project never share a custom role: each program's
+    role ids name its pipeline and stack, valid GCP role ids (letters, digits, _; <= 64)."""
+    import re
+    import types
+
+    from glacier_gcp.pulumi.roles import ROLE_ID_HELPER
+
+    namespace: dict[str, Any] = {"pulumi": types.SimpleNamespace(get_stack=lambda: stack)}
+    exec("\n".join([*ROLE_ID_HELPER.std_imports, *ROLE_ID_HELPER.lines]), namespace)
+    role_id = namespace["glacier_role_id"]
+    made = role_id("glacierObjectWriter", pipeline)
+    assert re.fullmatch(r"[A-Za-z0-9_.]{3,64}", made)
+    assert made.startswith("glacierObjectWriter_")
+    others = {role_id("glacierObjectWriter", p) for p in ("other", pipeline + "x")}
+    assert made not in others
+    namespace["pulumi"].get_stack = lambda: stack + "2"
+    assert role_id("glacierObjectWriter", pipeline) != made

@@ -2,8 +2,22 @@
 # Re-run `glacier compile` to regenerate. Only code inside custom-code regions
 # (PulumiProgramInjector) survives regeneration.
 
+import hashlib
+import re
+
 import pulumi
 import pulumi_gcp as gcp
+
+
+def glacier_role_id(base: str, pipeline: str) -> str:
+    """`base` + this pipeline and stack: a custom role id no other stack uses."""
+    scope = f"{pipeline}_{pulumi.get_stack()}"
+    role = base + "_" + re.sub(r"[^A-Za-z0-9_]", "_", scope)
+    if len(role) > 64:
+        digest = hashlib.sha256(scope.encode()).hexdigest()[:8]
+        role = f"{role[:55]}_{digest}"
+    return role
+
 
 # === Provider gcp-glacier-prod-1-europe-west1 ===
 # Glacier provider gcp-glacier-prod-1-europe-west1: GCP glacier-prod-1 europe-west1
@@ -193,7 +207,7 @@ etl_sa = gcp.serviceaccount.Account(
 gcp_glacier_prod_1_europe_west1_object_writer = gcp.projects.IAMCustomRole(
     "gcp-glacier-prod-1-europe-west1-object-writer",
     project="glacier-prod-1",
-    role_id="glacierObjectWriter",
+    role_id=glacier_role_id("glacierObjectWriter", "compliance-gcp"),
     title="Glacier object writer",
     description="Create and delete objects; no read, no bucket admin",
     permissions=["storage.objects.create", "storage.objects.delete"],

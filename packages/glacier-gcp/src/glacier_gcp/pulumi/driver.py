@@ -55,6 +55,7 @@ from glacier.plugin import (
 from glacier_gcp.config import DataprocConfig
 from glacier_gcp.pulumi.labels import account_id
 from glacier_gcp.pulumi.labels import labels as gcp_labels
+from glacier_gcp.pulumi.roles import role_id_expr
 from glacier_gcp.pulumi.storage import GS, gcp_config, invoke_options
 
 if TYPE_CHECKING:
@@ -141,7 +142,8 @@ def custom_role(
     permissions: Sequence[str],
     out: ProgramWriter,
 ) -> str:
-    """A project custom role with exactly ``permissions``, emitted once per project."""
+    """A project custom role with exactly ``permissions``, emitted once per project; its id is
+    ``role_id`` + the pipeline and stack (:mod:`glacier_gcp.pulumi.roles`)."""
     project = gcp_config(provider).project
 
     def emit() -> str:
@@ -150,7 +152,7 @@ def custom_role(
             f"{provider.key}-{role_id}",
             {
                 "project": project,
-                "role_id": role_id,
+                "role_id": role_id_expr(role_id, out),
                 "title": title,
                 "description": f"Glacier: {', '.join(permissions)}; nothing else",
                 "permissions": sorted(permissions),

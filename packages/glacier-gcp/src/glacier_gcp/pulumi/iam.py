@@ -15,6 +15,7 @@ from glacier.plugin import (
     IRProvider,
     ProgramWriter,
 )
+from glacier_gcp.pulumi.roles import role_id_expr
 from glacier_gcp.pulumi.storage import GS, gcp_config
 
 READ_ROLE = "roles/storage.objectViewer"
@@ -61,8 +62,9 @@ def prefix_condition(bucket_name: str, prefix: str, mode: str) -> Call | None:
 
 
 def writer_role(provider: IRProvider, out: ProgramWriter) -> str:
-    """Custom role with object create/delete only, emitted once per project (its role id
-    is unique in the project: providers of one project in two regions share it)."""
+    """Custom role with object create/delete only, emitted once per project (providers of
+    one project in two regions share it); its id names the pipeline and stack
+    (:mod:`glacier_gcp.pulumi.roles`)."""
     project = gcp_config(provider).project
 
     def emit() -> str:
@@ -71,7 +73,7 @@ def writer_role(provider: IRProvider, out: ProgramWriter) -> str:
             f"{provider.key}-object-writer",
             {
                 "project": project,
-                "role_id": "glacierObjectWriter",
+                "role_id": role_id_expr("glacierObjectWriter", out),
                 "title": "Glacier object writer",
                 "description": "Create and delete objects; no read, no bucket admin",
                 "permissions": list(WRITE_PERMISSIONS),
