@@ -312,8 +312,11 @@ def _gcs_agent_publisher(trigger: IRTrigger, driver: DriverHandle, out: ProgramW
             f"{d.provider.key}-gcs-events",
             {"project": gcp.project, "role": PUBLISHER_ROLE, "member": Expr(f"{agent}.member")},
             comment="Cloud Storage's service agent publishes object events for Eventarc "
-            "(Google's agent, not a Glacier identity; required by direct storage events)",
+            "(Google's agent, not a Glacier identity; required by direct storage events). "
+            "Kept on destroy (retain_on_delete): other stacks' triggers in the project use the "
+            "same project binding",
             provider=d.provider,
+            extra_opts={"retain_on_delete": True},
         )
 
     return out.handles.once(("gcs-agent-publisher", gcp.project), emit)
