@@ -15,10 +15,13 @@ tests assert on (``tests/compiler/mockrun.py`` re-exports it).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import runpy
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -233,6 +236,28 @@ class Graph:
         return {r.type for r in self.resources}
 
 
+@contextmanager
+def own_event_loop() -> Iterator[None]:
+    """A fresh event loop for this thread while a program runs under mocks, then the
+    previous one again. Pulumi pumps "the" loop of the thread; another library (an async
+    storage client, a file watcher) may have left one here that runs in another thread, and
+    Pulumi then fails with "no running event loop" or futures "attached to a different
+    loop". Set before Pulumi's settings create their futures."""
+    try:
+        previous: asyncio.AbstractEventLoop | None = (
+            asyncio.get_event_loop_policy().get_event_loop()
+        )
+    except RuntimeError:
+        previous = None
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        yield
+    finally:
+        asyncio.set_event_loop(previous)
+        loop.close()
+
+
 def run_program(
     directory: str | Path,
     extra_path: list[str] | None = None,
@@ -242,6 +267,13 @@ def run_program(
 ) -> Graph:
     """Run ``directory/__main__.py`` under Pulumi's mocks (in this process: mocks are
     process-global); every registered resource, invoke and the resolved stack outputs."""
+    with own_event_loop():
+        return _run_program(directory, extra_path, stack, project)
+
+
+def _run_program(
+    directory: str | Path, extra_path: list[str] | None, stack: str, project: str
+) -> Graph:
     import pulumi
 
     mocks, monitor = _mocks_and_monitor()

@@ -30,6 +30,8 @@ from typing import Any
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
 
+from glacier.deploy.mockrun import own_event_loop
+
 __all__ = ["Graph", "RecordingMocks", "Registered", "run_program"]
 
 
@@ -162,6 +164,18 @@ def run_program(
     ``extra_path`` entries are on ``sys.path`` while the program runs (e.g. the folder of a
     customization hook module the program imports).
     """
+    with own_event_loop():
+        return _run(directory, config, extra_path, mocks, project, stack)
+
+
+def _run(
+    directory: str | Path,
+    config: Mapping[str, str] | None,
+    extra_path: Sequence[str],
+    mocks: RecordingMocks | None,
+    project: str,
+    stack: str,
+) -> Graph:
     recorder = mocks or RecordingMocks()
     monitor = _RecordingMonitor(recorder)
     pulumi.runtime.set_mocks(recorder, project=project, stack=stack, preview=False, monitor=monitor)
