@@ -177,6 +177,8 @@ def _cmd_compile(args: argparse.Namespace) -> int:
         kinds = Counter(str(r.kind) for r in infra.resources)
         if infra.deployment is not None and infra.deployment.driver is not None:
             kinds["driver"] += 1
+        if infra.deployment is not None and infra.deployment.job is not None:
+            kinds[f"{infra.deployment.job.engine} job"] += 1
         what = ", ".join(f"{n} {kind}{'' if n == 1 else 's'}" for kind, n in sorted(kinds.items()))
         count = getattr(infra, "pulumi_resource_count", None)
         summary = f"{count} Pulumi resources ({what})" if count is not None else what
