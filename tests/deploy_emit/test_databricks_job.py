@@ -432,6 +432,35 @@ def test_job_mode_needs_staging_and_no_driver() -> None:
         both.compile(PulumiCompiler(driver=DriverConfig()))
 
 
+def _call(fn: Any, x: int) -> int:
+    return x
+
+
+def test_job_mode_refuses_functions_and_triggers() -> None:
+    from glacier.schedule import OnWrite
+
+    aws = _provider()
+    dbx = aws.executor("dbx", config=_dbx())
+    scorer = aws.serverless("score", "shop.handlers:handle", name="scorer")
+    call = task(_call, name="call", executor=dbx)
+    step = task(_double, name="step", executor=dbx)
+    landing = aws.bucket("landing-zone", path="in/")
+
+    @pipeline(name="calls")
+    def calls() -> None:
+        call(scorer, 1)
+
+    with pytest.raises(CompilerError, match=r"serverless functions \('scorer'\)"):
+        calls.compile(PulumiCompiler())
+
+    @pipeline(name="watched", triggers=OnWrite(landing))
+    def watched(event_uri: str = "") -> None:
+        step(1)
+
+    with pytest.raises(CompilerError, match="bucket triggers"):
+        watched.compile(PulumiCompiler())
+
+
 def test_unknown_task_bad_key_and_lone_flags(capsys: pytest.CaptureFixture[str]) -> None:
     from glacier.cli.main import main
 

@@ -88,6 +88,15 @@ class PulumiCompiler:
         _check_names(ir)
         hooks = _check_customizations(ir, customizations)
         writer = ProgramWriter(ir, hooks)
+        job = build_job(  # checked before anything is emitted
+            ir,
+            graph,
+            pipeline,
+            self._orchestrating(ir),
+            self.driver,
+            pipeline_schedules(ir, pipeline),
+            pipeline_alarms(ir, pipeline),
+        )
         for provider in ir.providers:
             emitter = self._emitter(type(provider.config), ir, emitters)
             writer.section(f"Provider {provider.key}")
@@ -104,15 +113,6 @@ class PulumiCompiler:
             writer.section(f"Executor {executor.name} ({executor.provider.key})")
             emitter = self._emitter(type(executor.provider.config), ir, emitters)
             emitter.emit_executor(executor, writer)
-        job = build_job(
-            ir,
-            graph,
-            pipeline,
-            self._orchestrating(ir, emitters),
-            self.driver,
-            pipeline_schedules(ir, pipeline),
-            pipeline_alarms(ir, pipeline),
-        )
         if job is not None:
             deployment = IRDeployment(artifact=job.artifact, job=job)
             self._emit_job(ir, job, writer, emitters)
@@ -186,12 +186,14 @@ class PulumiCompiler:
             writer.section(f"Alarm {alarm.name}: failed runs of {driver.name}")
             emitter.emit_alarm(alarm, handle, writer)
 
-    def _orchestrating(self, ir: IRGraph, emitters: dict[type, PulumiEmitter]) -> dict[str, str]:
+    def _orchestrating(self, ir: IRGraph) -> dict[str, str]:
         """Executor name -> engine key, for the executors whose engine emitter asks to run
-        the pipeline as one job of the engine (``DatabricksConfig(orchestrate="job")``)."""
+        the pipeline as one job of the engine (``DatabricksConfig(orchestrate="job")``).
+        Asked of throwaway emitters: the program's are created in emission order."""
         found: dict[str, str] = {}
+        scratch: dict[type, PulumiEmitter] = {}
         for executor in ir.executors:
-            host = self._emitter(type(executor.provider.config), ir, emitters)
+            host = self._emitter(type(executor.provider.config), ir, scratch)
             engine = host.engine_for(executor)
             if engine is not None and engine.orchestrates(executor):
                 found[executor.name] = getattr(type(executor.config), "engine", "") or "engine"

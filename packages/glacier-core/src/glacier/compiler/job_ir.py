@@ -9,7 +9,8 @@ pipeline can run that way, before anything is emitted:
   another engine is an error naming it), all of one engine and one provider;
 - every such executor has a staging bucket (task outputs pass through
   ``<staging>/_glacier/jobs/dag-runs/<run key>/<task>/``, see :mod:`glacier.dag.stepwise`);
-- no cloud driver is asked for explicitly, and no bucket trigger (they start the driver).
+- no cloud driver is asked for explicitly, no bucket trigger (they start the driver) and no
+  serverless function (the driver is granted to invoke them, engine clusters are not).
 
 The result, :class:`IRJob`, lists one :class:`IRJobTask` per task call with the keys of its
 upstream tasks (the engine's native ``depends_on``), its retries and timeout, plus the
@@ -124,6 +125,13 @@ def build_job(
             f"The {why}, but the pipeline has bucket triggers (OnWrite), which start the cloud "
             "driver. Drop the triggers (schedule the job, or start it from the engine), or drop "
             "orchestrate='job'."
+        )
+    if ir.functions:
+        names = ", ".join(repr(f.name) for f in ir.functions)
+        raise CompilerError(
+            f"The {why}, but tasks call serverless functions ({names}): the cloud driver is "
+            "granted to invoke them, the engine's clusters are not. Drop orchestrate='job', or "
+            "do that work in a task."
         )
     used = [executors[name] for name in sorted({t.runs_on for t in ir.tasks if t.runs_on})]
     providers = sorted({e.provider.key for e in used})
