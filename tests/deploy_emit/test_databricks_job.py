@@ -209,6 +209,35 @@ def test_schedule_alerts_and_record(deployed: tuple[Any, Path, Graph]) -> None:
     assert record.resources["ml"].staging_bucket == "dbx-job-ml-staging"
 
 
+def test_plan_and_readme_show_the_job(deployed: tuple[Any, Path, Graph]) -> None:
+    """``glacier deploy --plan`` lists the job with its tasks, schedule and grants, and owns
+    its resources; the exported README says the pipeline runs as one job."""
+    from glacier.deploy.plan import build_plan
+
+    infra, out, graph = deployed
+    mocked = {
+        "resources": [{"type": r.type, "name": r.name} for r in graph.resources if not r.read_id],
+        "outputs": graph.outputs,
+    }
+    plan = build_plan(infra.ir, "test", mocked, infra.deployment)
+    [item] = [i for i in plan.items if i.name == "dbx-flow-job"]
+    assert item.kind == "databricks job"
+    assert item.details == [
+        "runs the DAG: 6 tasks (extract, clean, clean-2, enrich, count, save), each "
+        "`glacier run --task`",
+        "schedule 0 2 * * 1-5 (Europe/Paris)",
+        "alerts on failure",
+    ]
+    assert item.grants == [
+        "read  dbx-job-ml-staging/_glacier/jobs/* (to etl)",
+        "read  dbx-job-staging/_glacier/jobs/* (to ml)",
+    ]
+    assert (JOB, "dbx-flow-job") in item.resources
+    assert plan.record is not None and "dbx-flow-job" in plan.record.resources
+    readme = (out / "README.md").read_text()
+    assert "as ONE databricks job `dbx-flow-job` (6 tasks following the DAG)" in readme
+
+
 def test_recompile_keeps_every_resource(
     deployed: tuple[Any, Path, Graph],
     project: Any,
