@@ -502,6 +502,8 @@ def test_unknown_task_bad_key_and_lone_flags(capsys: pytest.CaptureFixture[str])
     assert "--run-key '../x' is not a valid run key" in capsys.readouterr().err
     assert main([*base, "--task", "extract"]) == 2
     assert "--task and --run-key go together" in capsys.readouterr().err
+    assert main([*base, "--task", "extract", "--run-key", "1", "--resume", "r1"]) == 2
+    assert "cannot be combined with --event-uri or --resume" in capsys.readouterr().err
 
 
 def test_quartz_conversion() -> None:

@@ -32,12 +32,12 @@ def _load(args: argparse.Namespace) -> Any:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    if args.task is not None or args.run_key is not None:  # one task: glacier/dag/stepwise.py
+        return _cmd_run_task(args)
     if getattr(args, "resume", None):  # operating: glacier/cli/runs.py
         from glacier.cli.runs import cmd_resume
 
         return cmd_resume(args)
-    if args.task is not None or args.run_key is not None:
-        return _cmd_run_task(args)
     from glacier.dag.progress import ConsoleProgress, summary_table
 
     pipe = _load(args)
