@@ -136,6 +136,11 @@ class FunctionInvocationError(GlacierError):
         self.remote_type = remote_type
 
 
+class MissingTaskOutputError(GlacierError, LookupError):
+    """A task run on its own (``glacier run --task``) needs the output of an upstream task
+    that has not run in the same run (or failed). Names the task and the run key."""
+
+
 class NotSupportedError(GlacierError, NotImplementedError):
     """A feature a backend cannot provide here. The message says what to use instead."""
 

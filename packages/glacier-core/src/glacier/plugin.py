@@ -28,7 +28,8 @@ Groups (see ``docs/plugins.md`` for a worked example of each):
   (:class:`ProgramWriter`, :class:`HookTarget`, :class:`Call`, :class:`Expr`,
   :func:`py_literal`, :func:`py_comment`, :func:`py_ident`), the typed IR
   (:class:`IRGraph`, :class:`IRProvider`, :class:`IRBucket`, :class:`IRCompute`,
-  :class:`TierRule`, :class:`Grant`), merge rules for shared buckets (:func:`any_true`,
+  :class:`TierRule`, :class:`Grant`; an engine's own job: :class:`IRJob`,
+  :class:`IRJobTask`), merge rules for shared buckets (:func:`any_true`,
   :func:`all_true`, :func:`strongest`, :func:`longest`, :func:`one_of`, :func:`same`; a rule
   of your own returns :class:`Merged`), function packages
   (:func:`make_package`, :func:`loader_lines`, :class:`BuildFile`, :func:`safe_name`) and
@@ -94,6 +95,7 @@ if TYPE_CHECKING:
         IRTask,
         TierRule,
     )
+    from glacier.compiler.job_ir import IRJob, IRJobTask
     from glacier.compiler.merge import (
         Merged,
         MergeRule,
@@ -243,6 +245,10 @@ _GROUPS: dict[str, tuple[str, ...]] = {
         "IRProvider",
         "IRTask",
         "TierRule",
+    ),
+    "glacier.compiler.job_ir": (
+        "IRJob",
+        "IRJobTask",
     ),
     "glacier.compiler.merge": (
         "MergeRule",
@@ -399,6 +405,8 @@ __all__ = [
     "IRCompute",
     "IRDriver",
     "IRGraph",
+    "IRJob",
+    "IRJobTask",
     "IRProvider",
     "IRSchedule",
     "IRTask",

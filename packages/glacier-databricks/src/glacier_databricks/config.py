@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Self
+from typing import ClassVar, Literal, Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
@@ -42,6 +42,13 @@ class DatabricksConfig(ExecutorConfig):
         "uploaded next to each job in the staging bucket.",
     )
     spark_conf: dict[str, str] = Field(default_factory=dict, description="Job cluster conf.")
+    orchestrate: Literal["driver", "job"] = Field(
+        default="driver",
+        description="'job': compile the pipeline to ONE Databricks Job whose tasks follow the "
+        "DAG (native depends_on, schedule, failure e-mails); every task must run on a "
+        "Databricks executor with orchestrate='job' and a staging_bucket. 'driver' (default): "
+        "the cloud driver runs the DAG and submits this executor's tasks as runs.",
+    )
 
     @field_validator("libraries")
     @classmethod

@@ -32,6 +32,8 @@ def _load(args: argparse.Namespace) -> Any:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    if args.task is not None or args.run_key is not None:  # one task: glacier/dag/stepwise.py
+        return _cmd_run_task(args)
     if getattr(args, "resume", None):  # operating: glacier/cli/runs.py
         from glacier.cli.runs import cmd_resume
 
@@ -83,6 +85,51 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
+def _cmd_run_task(args: argparse.Namespace) -> int:
+    """``glacier run FILE --task NAME --run-key KEY``: one task of a run an engine's own job
+    orchestrates (glacier/dag/stepwise.py)."""
+    from glacier.errors import PipelineParameterError
+
+    if args.task is None or args.run_key is None:
+        raise PipelineParameterError(
+            "--task and --run-key go together: --task NAME runs one task of the run keyed "
+            "--run-key KEY (its upstream outputs come from that run)."
+        )
+    if args.event_uri or getattr(args, "resume", None):
+        raise PipelineParameterError(
+            "--task runs one task of an engine-orchestrated run; it cannot be combined with "
+            "--event-uri or --resume."
+        )
+    import traceback
+
+    from glacier.dag.stepwise import prepare_task
+
+    pipe = _load(args)
+    given: dict[str, Any] = dict(parse_params(args.param))
+    if args.scheduled_at:
+        # the engine's scheduler starts the job once per tick (no claim): only the logical
+        # date, from the tick at or before the trigger time the engine passes
+        from glacier.runs.cloud import parse_time, scheduled_start
+
+        tick = args.scheduled_at
+        if pipe.schedule is not None and tick.strip().lower() != "latest":
+            found = pipe.schedule.last_at_or_before(parse_time(tick))
+            tick = found.isoformat() if found is not None else tick
+        given = {**scheduled_start(pipe, tick).params, **given}
+    graph = pipe.build(**pipe.params.bind(given, text=True))
+    prepared = prepare_task(graph, args.task, args.run_key)  # checks first: exit 2, no effects
+    try:
+        step = prepared.run()
+    except Exception as exc:
+        traceback.print_exc()
+        print(f"\ntask {args.task!r} failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    print(f"glacier: task {step.task!r} of run {step.run_key!r} succeeded: {step.output_uri}")
+    for uri in step.uris_written:
+        print(f"    wrote {uri}")
+    return 0
+
+
 def _cmd_graph(args: argparse.Namespace) -> int:
     from glacier.dag import render
 
@@ -130,6 +177,8 @@ def _cmd_compile(args: argparse.Namespace) -> int:
         kinds = Counter(str(r.kind) for r in infra.resources)
         if infra.deployment is not None and infra.deployment.driver is not None:
             kinds["driver"] += 1
+        if infra.deployment is not None and infra.deployment.job is not None:
+            kinds[f"{infra.deployment.job.engine} job"] += 1
         what = ", ".join(f"{n} {kind}{'' if n == 1 else 's'}" for kind, n in sorted(kinds.items()))
         count = getattr(infra, "pulumi_resource_count", None)
         summary = f"{count} Pulumi resources ({what})" if count is not None else what
@@ -209,6 +258,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="tasks running at once (default: enough for I/O-bound fan-out)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    step = p.add_argument_group(
+        "one task of an engine-orchestrated run (a compiled Databricks Job runs each task so)"
+    )
+    step.add_argument(
+        "--task", metavar="NAME", help="run only this task; its upstream outputs come from the run"
+    )
+    step.add_argument(
+        "--run-key",
+        metavar="KEY",
+        help="the run the task belongs to (Databricks: {{job.run_id}}); outputs are staged "
+        "under <staging>/_glacier/jobs/dag-runs/KEY/",
+    )
     started = p.add_argument_group(
         "started by the cloud (the compiled driver's schedules and triggers; each start "
         "runs at most once)"

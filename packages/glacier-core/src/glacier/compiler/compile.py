@@ -6,7 +6,13 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 from glacier.compiler.checks import name_problem, requirement_problem
-from glacier.compiler.deploy_ir import DriverConfig, IRDeployment, build_deployment
+from glacier.compiler.deploy_ir import (
+    DriverConfig,
+    IRDeployment,
+    build_deployment,
+    pipeline_alarms,
+    pipeline_schedules,
+)
 from glacier.compiler.emitter import PulumiEmitter
 from glacier.compiler.errors import (
     CompilerError,
@@ -17,6 +23,7 @@ from glacier.compiler.errors import (
 from glacier.compiler.infra import CompiledInfra
 from glacier.compiler.ir import IRGraph
 from glacier.compiler.ir_builder import AccessDecl, IRBuilder
+from glacier.compiler.job_ir import IRJob, build_job
 from glacier.compiler.program import PULUMI_REQUIREMENT, ProgramWriter, header_lines
 from glacier.escape_hatch import PulumiCustomization
 from glacier.plugins.known import KNOWN_CONFIGS, install_hint
@@ -81,6 +88,15 @@ class PulumiCompiler:
         _check_names(ir)
         hooks = _check_customizations(ir, customizations)
         writer = ProgramWriter(ir, hooks)
+        job = build_job(  # checked before anything is emitted
+            ir,
+            graph,
+            pipeline,
+            self._orchestrating(ir),
+            self.driver,
+            pipeline_schedules(ir, pipeline),
+            pipeline_alarms(ir, pipeline),
+        )
         for provider in ir.providers:
             emitter = self._emitter(type(provider.config), ir, emitters)
             writer.section(f"Provider {provider.key}")
@@ -97,14 +113,18 @@ class PulumiCompiler:
             writer.section(f"Executor {executor.name} ({executor.provider.key})")
             emitter = self._emitter(type(executor.provider.config), ir, emitters)
             emitter.emit_executor(executor, writer)
-        deployment = build_deployment(
-            ir,
-            pipeline,
-            self.driver,
-            provider_of=builder.provider,
-            cloud_supports=lambda cloud: self._cloud_emitter(ir, cloud).supports_driver(),
-        )
-        self._emit_deployment(ir, deployment, writer, emitters)
+        if job is not None:
+            deployment = IRDeployment(artifact=job.artifact, job=job)
+            self._emit_job(ir, job, writer, emitters)
+        else:
+            deployment = build_deployment(
+                ir,
+                pipeline,
+                self.driver,
+                provider_of=builder.provider,
+                cloud_supports=lambda cloud: self._cloud_emitter(ir, cloud).supports_driver(),
+            )
+            self._emit_deployment(ir, deployment, writer, emitters)
         for emitter in emitters.values():
             emitter.finish(writer)
         imports = [line for e in emitters.values() for line in e.imports]
@@ -165,6 +185,30 @@ class PulumiCompiler:
         for alarm in deployment.alarms:
             writer.section(f"Alarm {alarm.name}: failed runs of {driver.name}")
             emitter.emit_alarm(alarm, handle, writer)
+
+    def _orchestrating(self, ir: IRGraph) -> dict[str, str]:
+        """Executor name -> engine key, for the executors whose engine emitter asks to run
+        the pipeline as one job of the engine (``DatabricksConfig(orchestrate="job")``).
+        Asked of throwaway emitters: the program's are created in emission order."""
+        found: dict[str, str] = {}
+        scratch: dict[type, PulumiEmitter] = {}
+        for executor in ir.executors:
+            host = self._emitter(type(executor.provider.config), ir, scratch)
+            engine = host.engine_for(executor)
+            if engine is not None and engine.orchestrates(executor):
+                found[executor.name] = getattr(type(executor.config), "engine", "") or "engine"
+        return found
+
+    def _emit_job(
+        self, ir: IRGraph, job: IRJob, writer: ProgramWriter, emitters: dict[type, PulumiEmitter]
+    ) -> None:
+        """Artifact and the engine's job, on the emitter of the executors' cloud."""
+        host = self._emitter(type(job.provider.config), ir, emitters)
+        first = next(e for e in ir.executors if e.name == job.tasks[0].executor)
+        engine = host.engine_for(first)
+        assert engine is not None  # _orchestrating found one for this executor
+        writer.section(f"Job {job.name}: the pipeline as one {job.engine} job")
+        host.emit_job(job, engine, writer)
 
     def _cloud_emitter(self, ir: IRGraph, cloud: str) -> type[PulumiEmitter]:
         for provider in ir.providers:

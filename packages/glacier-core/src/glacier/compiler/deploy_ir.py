@@ -38,6 +38,7 @@ from glacier.deploy.record import RECORD_ENV
 from glacier.models import GlacierModel
 
 if TYPE_CHECKING:
+    from glacier.compiler.job_ir import IRJob
     from glacier.resources.bucket import Bucket
 
 #: Where the generated driver image build files go in the Pulumi project.
@@ -235,6 +236,8 @@ class IRDeployment:
     schedules: list[IRSchedule] = field(default_factory=list)
     triggers: list[IRTrigger] = field(default_factory=list)
     alarms: list[IRAlarm] = field(default_factory=list)
+    #: The pipeline as one engine job instead of a driver (:mod:`glacier.compiler.job_ir`).
+    job: IRJob | None = None
     #: Summary lines: why no driver, what is referenced instead of created, ...
     notes: list[str] = field(default_factory=list)
 
@@ -474,18 +477,7 @@ def build_deployment(
         runs=runs,
     )
     out.artifact = IRArtifact(provider, staging)
-    schedule = getattr(pipeline, "schedule", None)
-    if schedule is not None:
-        from glacier.schedule.cron import schedule_param
-
-        out.schedules.append(
-            IRSchedule(
-                name=f"{ir.pipeline}-schedule",
-                cron=schedule.cron,
-                timezone=schedule.timezone,
-                param=schedule_param(schedule, pipeline.fn, ir.pipeline),
-            )
-        )
+    out.schedules += pipeline_schedules(ir, pipeline)
     triggers: Sequence[Any] = getattr(pipeline, "triggers", ()) or ()
     for n, trigger in enumerate(triggers, start=1):
         from glacier.schedule.trigger import trigger_param
@@ -508,12 +500,34 @@ def build_deployment(
                 managed=ir_bucket is not None and not ir_bucket.existing,
             )
         )
-    for n, alert in enumerate(getattr(pipeline, "on_failure", ()) or (), start=1):
-        out.alarms.append(
-            IRAlarm(
-                name=f"{ir.pipeline}-on-failure" + ("" if n == 1 else f"-{n}"),
-                emails=tuple(alert.emails),
-                webhook=alert.webhook,
-            )
-        )
+    out.alarms += pipeline_alarms(ir, pipeline)
     return out
+
+
+def pipeline_schedules(ir: IRGraph, pipeline: Any) -> list[IRSchedule]:
+    """The pipeline's ``schedule`` (none or one)."""
+    schedule = getattr(pipeline, "schedule", None)
+    if schedule is None:
+        return []
+    from glacier.schedule.cron import schedule_param
+
+    return [
+        IRSchedule(
+            name=f"{ir.pipeline}-schedule",
+            cron=schedule.cron,
+            timezone=schedule.timezone,
+            param=schedule_param(schedule, pipeline.fn, ir.pipeline),
+        )
+    ]
+
+
+def pipeline_alarms(ir: IRGraph, pipeline: Any) -> list[IRAlarm]:
+    """The pipeline's ``on_failure`` alerts."""
+    return [
+        IRAlarm(
+            name=f"{ir.pipeline}-on-failure" + ("" if n == 1 else f"-{n}"),
+            emails=tuple(alert.emails),
+            webhook=alert.webhook,
+        )
+        for n, alert in enumerate(getattr(pipeline, "on_failure", ()) or (), start=1)
+    ]

@@ -37,7 +37,11 @@ step                        default
 ``alarm_resource``          unsupported-feature error: alerts on failed driver runs
 ==========================  ===========================================================
 
-After the executors, the compiler calls :meth:`~PulumiEmitter.emit_artifact`,
+When an engine emitter orchestrates the pipeline itself (:meth:`EngineEmitter.orchestrates`,
+e.g. a Databricks Job), the compiler calls :meth:`~PulumiEmitter.emit_job` instead of the
+driver steps: the artifact, reads of other executors' staging, then the engine's
+:meth:`EngineEmitter.job_resource` (see :mod:`glacier.compiler.job_ir`). Otherwise, after
+the executors, the compiler calls :meth:`~PulumiEmitter.emit_artifact`,
 :meth:`~PulumiEmitter.emit_driver`, then :meth:`~PulumiEmitter.emit_schedule`,
 :meth:`~PulumiEmitter.emit_trigger` and :meth:`~PulumiEmitter.emit_alarm` for each, on the
 emitter of the driver's cloud (see :mod:`glacier.compiler.deploy_ir`). Every step records
@@ -74,6 +78,7 @@ from glacier.compiler.pyrender import Call, Expr
 if TYPE_CHECKING:
     from glacier.compiler.deploy_ir import IRAlarm, IRArtifact, IRDriver, IRSchedule, IRTrigger
     from glacier.compiler.ir import IRBucket, IRCompute, IRGraph, IRProvider, TierRule
+    from glacier.compiler.job_ir import IRJob
     from glacier.compiler.program import ProgramWriter
     from glacier.escape_hatch import EncryptionConfig, ObjectLockConfig, ReplicationConfig
     from glacier.models import BucketConfig, ProviderConfig
@@ -629,6 +634,23 @@ class PulumiEmitter(ABC):
             "the alerts `glacier run` prints and POSTs itself on failure",
         )
 
+    def emit_job(self, job: IRJob, engine: EngineEmitter, out: ProgramWriter) -> None:
+        """The pipeline as one engine job (:mod:`glacier.compiler.job_ir`): the artifact in
+        the executors' staging bucket, read on another executor's staging prefix for a task
+        whose upstream task ran there, then the engine's job (``engine.job_resource``)."""
+        artifact = self.emit_artifact(job.artifact, out)
+        by_reader: dict[str, list[BucketHandle]] = {}
+        for reader, producer in job.staging_reads:
+            staging = out.handles.executors[producer].staging
+            if staging is not None and staging not in by_reader.setdefault(reader, []):
+                by_reader[reader].append(staging)
+        for reader, buckets in sorted(by_reader.items()):
+            identity = out.handles.executors[reader].identity
+            for n, bucket in enumerate(buckets, start=1):
+                grant = BucketGrant(bucket, STAGING_PREFIX, "read")
+                self.grant_access(identity, [grant], f"upstream{n}", out)
+        engine.job_resource(job, artifact, out)
+
     def finish(self, out: ProgramWriter) -> None:  # noqa: B027 - optional hook
         """Called once after every resource: emit what aggregates several resources (e.g.
         one lifecycle policy per storage account). Default: nothing."""
@@ -738,6 +760,24 @@ class EngineEmitter:
             f"The engine of executor {executor.name!r}",
             type(self).__name__,
             "an engine emitter that implements executor_resource",
+        )
+
+    def orchestrates(self, executor: IRCompute) -> bool:
+        """Whether ``executor``'s config asks to run the whole pipeline as one job of this
+        engine, whose tasks follow the DAG (see :mod:`glacier.compiler.job_ir`). Default:
+        never (the cloud driver runs the DAG)."""
+        return False
+
+    def job_resource(self, job: IRJob, artifact: ArtifactHandle, out: ProgramWriter) -> str:
+        """Emit the pipeline as one job of this engine: a task per :class:`IRJobTask` (its
+        executor's compute, ``artifact`` installed, running ``glacier run <artifact entry>
+        --task <key> --run-key <the engine's run id>``), native dependencies, the schedule
+        and failure alerts; record it (``out.deployment.resource(job.name, "driver", ...)``)
+        and return its variable."""
+        raise UnsupportedFeatureError(
+            f"Running pipeline {job.pipeline!r} as one job of the engine",
+            type(self).__name__,
+            "drop orchestrate='job': the cloud driver runs the DAG",
         )
 
     def existing_executor(

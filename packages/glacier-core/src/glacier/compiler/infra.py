@@ -121,6 +121,14 @@ class CompiledInfra:
                 )
             else:
                 lines.append(f"and runs the image `{_md(driver.config.image)}`.")
+        job = self.deployment.job if self.deployment is not None else None
+        if job is not None:
+            lines += [
+                "",
+                f"The pipeline runs in the cloud as ONE {job.engine} job `{_md(job.name)}` "
+                f"({len(job.tasks)} tasks following the DAG): `pulumi up` uploads the code "
+                f"artifact in `{ARTIFACT_DIR}/` (written by `glacier compile`).",
+            ]
         if self.notes:
             lines += ["", "Notes:", "", *[f"- {n}" for n in self.notes]]
         return "\n".join(lines) + "\n"

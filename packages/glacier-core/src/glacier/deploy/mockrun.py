@@ -76,6 +76,10 @@ def mock_outputs(typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
         outputs["id"] = f"projects/p/locations/l/keyRings/{name}"
     if typ == "gcp:kms/cryptoKey:CryptoKey":
         outputs["id"] = f"projects/p/locations/l/keyRings/r/cryptoKeys/{name}"
+    if typ == "databricks:index/cluster:Cluster":
+        outputs.setdefault("clusterId", f"{name}-cluster-id")
+    if typ == "databricks:index/job:Job":
+        outputs.setdefault("url", f"https://workspace.mock/jobs/{name}-id")
     if typ == "gcp:projects/iAMCustomRole:IAMCustomRole":
         outputs["name"] = f"projects/p/roles/{inputs.get('roleId')}"
     return outputs

@@ -198,6 +198,21 @@ def build_plan(
         item.grants += [f"submit {e}" for e in driver.executors]
         items.append(item)
         keys.append((ir.pipeline, item))  # <pipeline>-driver, -artifact, -schedule, ...
+    job = deployment.job if deployment is not None else None
+    if job is not None:  # the pipeline as one engine job (glacier/compiler/job_ir.py)
+        item = PlanItem(f"{job.engine} job", job.name, job.provider.key)
+        item.details.append(
+            f"runs the DAG: {len(job.tasks)} tasks ({', '.join(t.key for t in job.tasks)}), "
+            "each `glacier run --task`"
+        )
+        if job.schedule is not None:
+            item.details.append(f"schedule {job.schedule.cron} ({job.schedule.timezone})")
+        if job.alarms:
+            item.details.append("alerts on failure")
+        for reader, producer in job.staging_reads:
+            item.grants.append(f"read  {job.staging[producer]}/_glacier/jobs/* (to {reader})")
+        items.append(item)
+        keys.append((ir.pipeline, item))  # <pipeline>-job, -artifact, -on-failure, ...
     shared = PlanItem("shared", "(providers and shared resources)", "")
     keys.sort(key=lambda kv: len(kv[0]), reverse=True)
     for res in mocked.get("resources", []):
