@@ -207,3 +207,40 @@ def _peek(proc: subprocess.Popen[str]) -> str:
         text += line
     _seen[proc.pid] = text
     return text
+
+
+SCHEDULED = textwrap.dedent(
+    """
+    from datetime import date
+
+    from glacier import Provider, pipeline, task
+    from glacier.config import AwsConfig
+
+    provider = Provider(AwsConfig(region="eu-west-1"))
+    raw = provider.bucket("glacier-sched-lake", path="raw/")
+
+    @task
+    def touch(source, day: date) -> str:
+        return f"{source.get_uri()} {day}"
+
+    @pipeline(name="daily", schedule="0 2 * * *")
+    def daily(logical_date: date) -> None:
+        touch(raw, logical_date)
+    """
+)
+
+
+def test_graph_and_compile_of_a_scheduled_pipeline_need_no_logical_date(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The schedule fills its logical date at run time; graph and compile show the DAG's
+    shape with a sample value instead of asking for -p logical_date=..."""
+    script = tmp_path / "daily.py"
+    script.write_text(SCHEDULED)
+    assert main(["graph", str(script)]) == 0
+    assert "touch" in capsys.readouterr().out
+    assert main(["compile", str(script), "--check"]) == 0
+    assert "Pulumi resources" in capsys.readouterr().out
+    # a given value is still checked, naming the parameter
+    assert main(["compile", str(script), "--check", "-p", "logical_date=soon"]) != 0
+    assert "logical_date" in capsys.readouterr().err

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from glacier.cli.params import add_param_option, parse_params
+from glacier.cli.params import add_param_option, bind_for_shape, parse_params
 
 
 def _load(args: argparse.Namespace) -> Any:
@@ -134,7 +134,7 @@ def _cmd_graph(args: argparse.Namespace) -> int:
     from glacier.dag import render
 
     pipe = _load(args)
-    params = pipe.params.bind(parse_params(args.param), text=True)
+    params, _ = bind_for_shape(pipe, args.param)
     graph = pipe.build(**params)  # not pipe.graph(): a parameter may be called "format"
     sys.stdout.write(render.to_dot(graph) if args.format == "dot" else render.to_mermaid(graph))
     return 0
@@ -167,7 +167,9 @@ def _cmd_compile(args: argparse.Namespace) -> int:
     from glacier.deploy.artifact import package_pipeline
 
     pipe = _load(args)
-    params = pipe.params.bind(parse_params(args.param), text=True)
+    bound, sampled = bind_for_shape(pipe, args.param)
+    # the compiler fills the schedule's and triggers' parameters itself
+    params = {name: value for name, value in bound.items() if name not in sampled}
     with tempfile.TemporaryDirectory(prefix="glacier-artifact-") as folder:
         # the code artifact (build/artifact/): what the driver and every engine install
         built = package_pipeline(args.target, folder)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Iterable
+from typing import Any
 
 from glacier.errors import PipelineParameterError
 
@@ -39,3 +40,23 @@ def parse_params(items: Iterable[str]) -> dict[str, str]:
             raise PipelineParameterError(f"parameter {name!r} is given twice with -p")
         out[name] = value
     return out
+
+
+def bind_for_shape(pipe: Any, items: Iterable[str]) -> tuple[dict[str, Any], set[str]]:
+    """The ``-p`` values of ``graph``/``compile`` (text, converted), plus sample values for
+    the parameters a schedule or trigger fills at run time when they are not given (the
+    logical date, the written object's URI): the DAG's shape must not depend on them, so
+    ``glacier compile`` of a scheduled pipeline needs no ``-p``. Returns the bound values and
+    the names that were filled with samples."""
+    from glacier.schedule.spec import sample_params
+
+    given = parse_params(items)
+    samples = sample_params(pipe, given)
+    as_text = {name: _as_text(value) for name, value in samples.items()}
+    return pipe.params.bind({**as_text, **given}, text=True), set(samples)
+
+
+def _as_text(value: Any) -> str:
+    """A sample value as command-line text (dates and datetimes in ISO form)."""
+    iso = getattr(value, "isoformat", None)
+    return str(iso()) if callable(iso) else str(value)
