@@ -36,6 +36,7 @@ from glacier.deploy.artifact import BuiltArtifact, package_pipeline
 from glacier.deploy.mockrun import Graph
 from glacier.deploy.mockrun import run_isolated as run_program
 from glacier.deploy.record import record_from_stack_outputs
+from tests.deploy_emit.projects import imported
 
 pytest.importorskip("pulumi_databricks")
 
@@ -49,13 +50,8 @@ ORDERS = pl.DataFrame({"id": [1, 2, 3, 4, 5], "amount": [5, 60, 20, 80, 50]})
 
 @pytest.fixture(scope="module")
 def project() -> Iterator[Any]:
-    sys.path.insert(0, str(PROJECT))
-    try:
-        import flow
-
-        yield flow
-    finally:
-        sys.path.remove(str(PROJECT))
+    with imported(PROJECT, "flow") as module:
+        yield module
 
 
 @pytest.fixture(scope="module")

@@ -21,6 +21,7 @@ from glacier.deploy.artifact import BuiltArtifact, package_pipeline
 from glacier.deploy.mockrun import Graph
 from glacier.deploy.mockrun import run_isolated as run_program
 from glacier.deploy.record import DeploymentRecord, record_from_stack_outputs
+from tests.deploy_emit.projects import deploy_under_mocks, imported
 
 HERE = Path(__file__).resolve().parent
 PROJECT = HERE / "aws_project"
@@ -31,13 +32,8 @@ OBJECT = "aws:s3/bucketObjectv2:BucketObjectv2"
 
 @pytest.fixture(scope="module")
 def project() -> Iterator[Any]:
-    sys.path.insert(0, str(PROJECT))
-    try:
-        import nightly
-
-        yield nightly
-    finally:
-        sys.path.remove(str(PROJECT))
+    with imported(PROJECT, "nightly") as module:
+        yield module
 
 
 @pytest.fixture(scope="module")
@@ -49,10 +45,9 @@ def artifact(project: Any, tmp_path_factory: pytest.TempPathFactory) -> BuiltArt
 def deployed(
     project: Any, artifact: BuiltArtifact, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Any, Path, Graph]:
-    infra = project.nightly.compile(PulumiCompiler(artifact=artifact))
-    out = tmp_path_factory.mktemp("infra") / "nightly"
-    infra.export_pulumi(out)
-    return infra, out, run_program(out)
+    return deploy_under_mocks(
+        project.nightly, artifact, tmp_path_factory.mktemp("infra") / "nightly"
+    )
 
 
 def _statements(graph: Graph, role_name: str) -> list[dict[str, Any]]:

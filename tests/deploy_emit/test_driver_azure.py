@@ -24,6 +24,7 @@ from glacier.deploy.artifact import BuiltArtifact, package_pipeline
 from glacier.deploy.mockrun import Graph
 from glacier.deploy.mockrun import run_isolated as run_program
 from glacier.deploy.record import DeploymentRecord, record_from_stack_outputs
+from tests.deploy_emit.projects import deploy_under_mocks, imported
 
 HERE = Path(__file__).resolve().parent
 PROJECT = HERE / "azure_project"
@@ -40,13 +41,8 @@ READER = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"
 
 @pytest.fixture(scope="module")
 def project() -> Iterator[Any]:
-    sys.path.insert(0, str(PROJECT))
-    try:
-        import shop_azure
-
-        yield shop_azure
-    finally:
-        sys.path.remove(str(PROJECT))
+    with imported(PROJECT, "shop_azure") as module:
+        yield module
 
 
 @pytest.fixture(scope="module")
@@ -58,10 +54,9 @@ def artifact(project: Any, tmp_path_factory: pytest.TempPathFactory) -> BuiltArt
 def deployed(
     project: Any, artifact: BuiltArtifact, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Any, Path, Graph]:
-    infra = project.nightly.compile(PulumiCompiler(artifact=artifact))
-    out = tmp_path_factory.mktemp("infra") / "nightly"
-    infra.export_pulumi(out)
-    return infra, out, run_program(out)
+    return deploy_under_mocks(
+        project.nightly, artifact, tmp_path_factory.mktemp("infra") / "nightly"
+    )
 
 
 @pytest.fixture(scope="module")
