@@ -132,37 +132,18 @@ def _loopback_only(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 # -- process exit --------------------------------------------------------------------------
-# After every test has passed and the summary is printed, the interpreter's own shutdown has
-# occasionally died with SIGABRT and no message (seen once in three full CI runs, before
-# 2026-11-23). So the session leaves with pytest's real exit status and skips finalization
-# (servers and clusters were stopped by their fixtures). Set GLACIER_TEST_NORMAL_EXIT=1 to
-# keep the normal exit when investigating (PYTHONFAULTHANDLER=1 then dumps every thread's
-# stack if it aborts).
-#
-# What was checked (2026-11-30), with the normal exit: 8 runs of tests/storage + tests/compute
-# and 2 runs of the whole suite, all ended with status 0 and no abort, so the cause is not
-# known. Threads alive when pytest is done: Python daemon threads fsspecIO (fsspec's event
-# loop), gcsfs-deferred-close, glacier-task_N (idle pool); non-daemon asyncio_N and
-# glacier-local-exec_0 (joined at exit); native polars-N, polars-ooc-clea, async-executor-N,
-# tokio-rt-worker (Polars' Rust runtime) and jemalloc_bg_thd. No grpc thread (the Dataproc
-# client uses the REST transport; Pulumi's mocks start no gRPC server). The likeliest cause
-# is a Rust or C++ thread calling into Python while the interpreter finalizes: Python 3.11
-# ends such a thread with pthread_exit, and the forced unwind aborts the process when it
-# crosses a Rust extern "C" or C++ frame. A fault-proxy thread that outlived its fixture
-# was found on the way and fixed (tests/storage/fault_proxy.py).
-_exit_status: list[int] = []
-
-
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    _exit_status.append(int(exitstatus))
+# The suite once died with SIGABRT after its summary (seen once in three full CI runs before
+# 2026-11-23). Cause, found 2026-11-30 and reproduced in tests/core/test_exit_guard.py: a
+# Polars query that fails while other Polars threads are inside a Python UDF returns at once;
+# if the interpreter finalizes while those threads come back for the GIL, CPython 3.11 ends
+# them with pthread_exit, and the forced unwind through Rust frames aborts the process
+# ("FATAL: exception not rethrown"). Many tests here fail UDFs and reads on purpose. Glacier's
+# exit guard (glacier/exit_guard.py) is armed by any failed task, write or read and drains such
+# threads at exit; the session also drains explicitly, then exits normally.
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config: pytest.Config) -> None:
-    import os
-    import sys
+    from glacier.exit_guard import drain
 
-    if _exit_status and not os.environ.get("GLACIER_TEST_NORMAL_EXIT"):
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(_exit_status[-1])
+    drain()

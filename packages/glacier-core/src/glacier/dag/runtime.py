@@ -117,6 +117,7 @@ class Runner:
             try:
                 put((node.id, True, execute(node)))
             except BaseException as exc:  # like a future: any error is the task's failure
+                _arm_exit_guard()
                 put((node.id, False, exc))
 
     def _dispatch(self, nodes: list[Node], done: SimpleQueue[_Done]) -> None:
@@ -154,6 +155,7 @@ class Runner:
                     except KeyboardInterrupt:
                         raise
                     except BaseException as exc:
+                        _arm_exit_guard()
                         ok, value = False, exc
                     inline = None
                     self._complete(nid, ok, value, time.perf_counter() - start, ready, remaining)
@@ -264,3 +266,11 @@ class Runner:
             run.reason = f"upstream task {failed!r} did not succeed"
             self.progress.on_finish(run)
             stack.extend(downstream[nid])
+
+
+def _arm_exit_guard() -> None:
+    """A failed task may leave Polars threads running its Python code: let them finish
+    before the interpreter exits (glacier/exit_guard.py)."""
+    from glacier.exit_guard import arm
+
+    arm()

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from glacier.errors import InvalidPathError
+from glacier.exit_guard import armed_on_error
 from glacier.resources.base import Resource
 from glacier.resources.paths import parse_bucket_path
 from glacier.storage.formats import get_format, infer_format
@@ -78,7 +79,7 @@ class Bucket(Resource):
         from glacier.storage.faults import storage_errors
 
         lazy = self.scan()
-        with storage_errors(self.get_uri(), "Reading", plan_is_ours=True):
+        with armed_on_error(), storage_errors(self.get_uri(), "Reading", plan_is_ours=True):
             return lazy.collect()
 
     def write(
@@ -92,7 +93,8 @@ class Bucket(Resource):
         from glacier.storage.formats import to_frame
 
         self._refuse_whole_bucket("write", "replace")
-        result = self._get_adapter().write(to_frame(data), partition_by=partition_by)
+        with armed_on_error():
+            result = self._get_adapter().write(to_frame(data), partition_by=partition_by)
         record_write(result)
         return result
 
