@@ -23,18 +23,24 @@ def local_provider(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _run_records_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Every Pipeline.run() writes a run record (docs/operating.md): keep the suite's in a
-    temporary folder instead of ./data/_glacier/runs."""
+def _suite_state_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Every Pipeline.run() writes a run record (docs/operating.md) and the plugin scan is
+    cached (glacier/plugins/scan_cache.py): keep the suite's in temporary folders instead of
+    ./data/_glacier/runs and ~/.cache/glacier."""
     import os
 
-    old = os.environ.get("GLACIER_RUNS_URI")
-    os.environ["GLACIER_RUNS_URI"] = str(tmp_path_factory.mktemp("glacier-runs"))
+    values = {
+        "GLACIER_RUNS_URI": str(tmp_path_factory.mktemp("glacier-runs")),
+        "GLACIER_CACHE_DIR": str(tmp_path_factory.mktemp("glacier-cache")),
+    }
+    old = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
     yield
-    if old is None:
-        os.environ.pop("GLACIER_RUNS_URI", None)
-    else:
-        os.environ["GLACIER_RUNS_URI"] = old
+    for name, value in old.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from glacier.cache_dir import cache_root
 from glacier.deploy.artifact import MANIFEST_NAME, ArtifactManifest, file_sha256
 from glacier.errors import ArtifactError
 
@@ -31,15 +32,11 @@ if TYPE_CHECKING:
     from glacier.deploy.record import ArtifactRecord
     from glacier.jobs.spec import JobSpec
 
-CACHE_ENV = "GLACIER_CACHE_DIR"
-
 
 def cache_dir() -> Path:
-    """Where fetched artifacts are kept: ``$GLACIER_CACHE_DIR`` or ``~/.cache/glacier``."""
-    base = os.environ.get(CACHE_ENV) or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "glacier"
-    )
-    return Path(base) / "artifacts"
+    """Where fetched artifacts are kept: ``artifacts/`` in Glacier's cache folder
+    (``$GLACIER_CACHE_DIR`` or ``~/.cache/glacier``)."""
+    return cache_root() / "artifacts"
 
 
 def _parse_filename(filename: str) -> tuple[str, str]:

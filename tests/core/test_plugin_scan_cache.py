@@ -1,0 +1,96 @@
+"""The entry-point scan is cached per sys.path and rescanned when an install changes it
+(glacier/plugins/scan_cache.py)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from glacier.plugins import discovery, scan_cache
+
+HOUR_AGO = time.time() - 3600
+
+
+def add_dist(site: Path, name: str, group: str = "glacier") -> Path:
+    """A distribution folder declaring one entry point, modified an hour ago."""
+    info = site / f"{name}-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n\n")
+    (info / "entry_points.txt").write_text(f"[{group}]\n{name} = {name}.hooks\n")
+    for path in (info / "entry_points.txt", info, site):
+        os.utime(path, (HOUR_AGO, HOUR_AGO))
+    return info
+
+
+@pytest.fixture
+def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "site"
+    folder.mkdir()
+    add_dist(folder, "alpha")
+    monkeypatch.setattr(sys, "path", [str(folder)])
+    monkeypatch.setenv("GLACIER_CACHE_DIR", str(tmp_path / "cache"))
+    return folder
+
+
+def names() -> list[str]:
+    return [p.name for p in discovery.installed_plugins()]
+
+
+def no_scan(monkeypatch: pytest.MonkeyPatch) -> None:
+    def scan(read: list[str] | None = None) -> list[discovery.InstalledPlugin]:
+        raise AssertionError("scanned although the cache is valid")
+
+    monkeypatch.setattr(discovery, "scan_plugins", scan)
+
+
+def test_second_process_reads_the_cache(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert names() == ["alpha"]
+    no_scan(monkeypatch)
+    assert names() == ["alpha"]
+
+
+def test_an_installed_distribution_is_found(site: Path) -> None:
+    assert names() == ["alpha"]
+    add_dist(site, "beta")
+    os.utime(site)  # the install is now
+    assert names() == ["alpha", "beta"]
+
+
+def test_a_rewritten_entry_points_file_is_read_again(site: Path) -> None:
+    assert names() == ["alpha"]
+    (site / "alpha-1.0.dist-info" / "entry_points.txt").write_text("[console_scripts]\n")
+    assert names() == []
+
+
+def test_a_folder_changed_just_now_is_not_cached(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An install may be in progress: the next process scans again."""
+    os.utime(site)
+    assert names() == ["alpha"]
+    assert not (Path(os.environ["GLACIER_CACHE_DIR"]) / "plugins").exists()
+
+
+def test_a_corrupt_or_unwritable_cache_is_ignored(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert names() == ["alpha"]
+    (cache,) = (tmp_path / "cache" / "plugins").iterdir()
+    cache.write_text("{not json")
+    assert names() == ["alpha"]
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("GLACIER_CACHE_DIR", str(blocker))  # a file: nothing can be written
+    assert names() == ["alpha"]
+
+
+def test_other_groups_are_not_plugins(site: Path) -> None:
+    add_dist(site, "other", group="console_scripts")
+    os.utime(site, (HOUR_AGO, HOUR_AGO))
+    assert names() == ["alpha"]
+    (cache,) = (Path(os.environ["GLACIER_CACHE_DIR"]) / "plugins").iterdir()
+    assert scan_cache.path_stamps([str(site)])[0][0] in cache.read_text()
