@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from glacier.plugins import discovery, scan_cache
+from glacier.plugins import discovery
 
 HOUR_AGO = time.time() - 3600
 
@@ -41,10 +41,10 @@ def names() -> list[str]:
 
 
 def no_scan(monkeypatch: pytest.MonkeyPatch) -> None:
-    def scan(read: list[str] | None = None) -> list[discovery.InstalledPlugin]:
-        raise AssertionError("scanned although the cache is valid")
+    def scan(entry: str, read: list[str]) -> list[tuple[str, str, str]]:
+        raise AssertionError(f"scanned {entry} although the cache is valid")
 
-    monkeypatch.setattr(discovery, "scan_plugins", scan)
+    monkeypatch.setattr(discovery, "scan_folder", scan)
 
 
 def test_second_process_reads_the_cache(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -92,5 +92,35 @@ def test_other_groups_are_not_plugins(site: Path) -> None:
     add_dist(site, "other", group="console_scripts")
     os.utime(site, (HOUR_AGO, HOUR_AGO))
     assert names() == ["alpha"]
-    (cache,) = (Path(os.environ["GLACIER_CACHE_DIR"]) / "plugins").iterdir()
-    assert scan_cache.path_stamps([str(site)])[0][0] in cache.read_text()
+
+
+def test_only_a_changed_folder_is_listed_again(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A busy folder on sys.path (the script's, /tmp) does not cost the others' scan."""
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    monkeypatch.setattr(sys, "path", [str(busy), str(site)])
+    assert names() == ["alpha"]
+    (busy / "new-file").write_text("")
+    scanned: list[str] = []
+    real = discovery.scan_folder
+
+    def scan(entry: str, read: list[str]) -> list[tuple[str, str, str]]:
+        scanned.append(entry)
+        return real(entry, read)
+
+    monkeypatch.setattr(discovery, "scan_folder", scan)
+    assert names() == ["alpha"]
+    assert scanned == [str(busy)]
+
+
+def test_a_distribution_in_two_folders_counts_once(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    vendored = tmp_path / "vendored"
+    vendored.mkdir()
+    add_dist(vendored, "alpha")
+    monkeypatch.setattr(sys, "path", [str(vendored), str(site)])
+    plugins = discovery.installed_plugins()
+    assert [(p.name, p.value) for p in plugins] == [("alpha", "alpha.hooks")]

@@ -23,7 +23,8 @@ from glacier.models import (
 )
 
 if TYPE_CHECKING:
-    from glacier.local.config import LocalConfig, LocalExecutorConfig
+    from glacier.local.compute_config import LocalExecutorConfig
+    from glacier.local.config import LocalConfig
 
 _BASES = ["BucketConfig", "ExecutorConfig", "GlacierModel", "ProviderConfig", "ServerlessConfig"]
 

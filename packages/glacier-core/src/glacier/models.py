@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, SecretStr
 class GlacierModel(BaseModel):
     """Strict, immutable base model: unknown fields are errors, not silently ignored."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, defer_build=True)
 
 
 class ProviderConfig(GlacierModel):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any, overload
 
 from glacier.dag.graph import GraphBuilder, PipelineGraph, current_builder
-from glacier.dag.loading import is_loading, stop_run_at_load
 from glacier.dag.params import PipelineParams
 from glacier.dag.progress import Progress
 from glacier.dag.result import RunResult
@@ -78,8 +78,9 @@ class Pipeline:
         worker, a call at module level does not run: the loader stops the file there (see
         :mod:`glacier.dag.loading`).
         """
-        if is_loading():
-            stop_run_at_load(self.name)
+        loading = sys.modules.get("glacier.dag.loading")  # not imported: no file is loading
+        if loading is not None and loading.is_loading():
+            loading.stop_run_at_load(self.name)
         from glacier.dag.progress import ConsoleProgress
         from glacier.dag.runtime import Runner
         from glacier.runs.recorder import Recording

@@ -34,7 +34,6 @@ from typing import TYPE_CHECKING, Any
 from glacier.backoff import SYSTEM_CLOCK, Clock
 from glacier.dag.execute import MAX_BACKOFF, check_lazy_output, execute
 from glacier.dag.graph import Node, PipelineGraph
-from glacier.dag.location import definition_location, user_location
 from glacier.dag.pool import POOL, WorkerPool, default_workers
 from glacier.dag.progress import Progress
 from glacier.dag.result import RunResult, TaskRun, TaskStatus
@@ -233,6 +232,8 @@ class Runner:
                 if left == 0 and runs[child].reason is None:
                     ready.append(child)
         else:
+            from glacier.dag.location import definition_location, user_location
+
             run.status = TaskStatus.FAILED
             run.error = value
             run.location = user_location(value) or definition_location(

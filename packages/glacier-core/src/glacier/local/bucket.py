@@ -20,20 +20,24 @@ import contextlib
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from glacier.adapters.base import BucketAdapter, WriteResult
 from glacier.errors import ObjectNotFoundError
-from glacier.local import datasets, tempfiles
+from glacier.local import tempfiles
 from glacier.local.config import LocalConfig
-from glacier.local.leftovers import sweep_objects, sweep_tree
 from glacier.local.paths import bucket_root, contained
-from glacier.local.snapshot import close_all, pinned_scan
-from glacier.storage.blobs import Blobs
-from glacier.storage.delta import local_table
 from glacier.storage.faults import storage_errors
 from glacier.storage.formats import Format, get_format, write_frame
+
+if TYPE_CHECKING:
+    from glacier.storage.blobs import Blobs
+    from glacier.storage.delta import LocalDeltaTable
+
+# Datasets, snapshots, leftover sweeps and Delta tables load on first use: a pipeline that
+# writes and reads single objects never imports them (start-up cost, docs/benchmarks).
 
 
 class LocalBucketAdapter(BucketAdapter):
@@ -76,7 +80,7 @@ class LocalBucketAdapter(BucketAdapter):
         uri = self.get_uri()
         with storage_errors(uri, "Reading", plan_is_ours=True):
             if self.fmt.is_table:  # format="delta"
-                return local_table(self._checked()).scan()
+                return _delta(self._checked()).scan()
             if self.resource.is_dataset:
                 return self._scan_dataset(uri)
             return self._scan_object(uri)
@@ -94,6 +98,9 @@ class LocalBucketAdapter(BucketAdapter):
             handle.close()
 
     def _scan_dataset(self, uri: str) -> pl.LazyFrame:
+        from glacier.local import datasets
+        from glacier.local.snapshot import close_all, pinned_scan
+
         fmt = self.fmt
         files, handles = datasets.snapshot(
             self._checked(), fmt, contained(self.root, ""), uri, pin=True
@@ -110,6 +117,8 @@ class LocalBucketAdapter(BucketAdapter):
             close_all(handles)
 
     def _dataset_files(self, uri: str) -> builtins.list[Path]:
+        from glacier.local import datasets
+
         files, _ = datasets.snapshot(
             self._checked(), self.fmt, contained(self.root, ""), uri, pin=False
         )
@@ -119,7 +128,7 @@ class LocalBucketAdapter(BucketAdapter):
         uri = self.get_uri()
         with storage_errors(uri, "Checking"):
             if self.fmt.is_table:
-                return local_table(self._checked()).exists()
+                return _delta(self._checked()).exists()
             if self.resource.is_dataset:
                 return bool(self._dataset_files(uri))
             return self._checked().is_file()
@@ -128,7 +137,7 @@ class LocalBucketAdapter(BucketAdapter):
         uri = self.get_uri()
         with storage_errors(uri, "Listing"):
             if self.fmt.is_table:
-                return local_table(self._checked()).files()
+                return _delta(self._checked()).files()
             if self.resource.is_dataset:
                 return sorted(p.as_uri() for p in self._dataset_files(uri))
             return [uri] if self._checked().is_file() else []
@@ -142,7 +151,7 @@ class LocalBucketAdapter(BucketAdapter):
             self._check_single_object_write(partition_by)
         with storage_errors(uri, "Writing"):
             if self.fmt.is_table:
-                done = local_table(self._checked()).write(data, partition_by)
+                done = _delta(self._checked()).write(data, partition_by)
                 return WriteResult(uri=uri, rows=done.rows, files=done.files)
             if self.resource.is_dataset:
                 return self._write_dataset(data, partition_by, uri)
@@ -164,7 +173,7 @@ class LocalBucketAdapter(BucketAdapter):
         finally:
             temp.release()
         with contextlib.suppress(OSError):  # committed: cleanup never fails the write
-            sweep_objects(target.parent, name=target.name)
+            _sweep_object(target)
         return WriteResult(uri=uri, rows=rows, files=1)
 
     def _write_dataset(
@@ -173,6 +182,8 @@ class LocalBucketAdapter(BucketAdapter):
         partition_by: builtins.list[str] | None,
         uri: str,
     ) -> WriteResult:
+        from glacier.local import datasets
+
         prefix = self._checked()
         fmt = self.fmt
         with datasets.new_version(prefix, fmt) as version:
@@ -206,9 +217,11 @@ class LocalBucketAdapter(BucketAdapter):
         with storage_errors(uri, "Cleaning up"):
             path = self._checked()
             if self.fmt.is_table:
-                return local_table(path).vacuum(older_than, dry_run=dry_run)
+                return _delta(path).vacuum(older_than, dry_run=dry_run)
             if not self.root.is_dir():
                 return []
+            from glacier.local.leftovers import sweep_tree
+
             found = sweep_tree(self.root, older_than=older_than.total_seconds(), dry_run=dry_run)
             return [f.path.as_uri() for f in found]
 
@@ -224,15 +237,34 @@ class LocalBucketAdapter(BucketAdapter):
         with storage_errors(uri, "Deleting"):
             path = self._checked()
             if self.fmt.is_table:
-                local_table(path).delete()
+                _delta(path).delete()
                 return
             if not self.resource.is_dataset:
                 path.unlink(missing_ok=True)
                 return
+            from glacier.local import datasets
+
             datasets.delete(path, self.fmt)
             if path != self.root:
                 with contextlib.suppress(OSError):
                     path.rmdir()  # only when nothing else (other formats, state) is left
+
+
+def _delta(path: Path) -> LocalDeltaTable:
+    from glacier.storage.delta import local_table
+
+    return local_table(path)
+
+
+def _sweep_object(target: Path) -> None:
+    """Remove what killed writers of ``target`` left next to it: their temp files are
+    hidden entries named after it (``.<name>.<id>.tmp``, :mod:`glacier.local.leftovers`), so
+    a folder without such an entry needs no sweep (nor the sweep's import)."""
+    marker = f".{target.name}."
+    if any(entry.startswith(marker) for entry in os.listdir(target.parent)):
+        from glacier.local.leftovers import sweep_objects
+
+        sweep_objects(target.parent, name=target.name)
 
 
 def _parquet_rows(files: builtins.list[Path]) -> int | None:

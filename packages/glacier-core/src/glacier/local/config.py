@@ -1,4 +1,5 @@
-"""Configs of the local backend."""
+"""The local provider config (the serverless and executor configs are in
+:mod:`glacier.local.compute_config`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import ClassVar, Self
 
 from pydantic import Field, field_validator
 
-from glacier.models import ExecutorConfig, ProviderConfig, ServerlessConfig
+from glacier.models import ProviderConfig
 
 
 class LocalConfig(ProviderConfig):
@@ -40,28 +41,12 @@ class LocalConfig(ProviderConfig):
         return cls(base_path=Path(env.get("GLACIER_LOCAL_BASE_PATH", "data")))
 
 
-class LocalFunctionConfig(ServerlessConfig):
-    """Local serverless settings: the handler runs in a fresh Python subprocess."""
+def __getattr__(name: str) -> object:
+    """``LocalFunctionConfig`` and ``LocalExecutorConfig`` live in
+    :mod:`glacier.local.compute_config` (a local pipeline needs neither: not loading them
+    keeps its start-up short); they stay importable from here."""
+    if name in {"LocalFunctionConfig", "LocalExecutorConfig"}:
+        from glacier.local import compute_config
 
-    timeout_seconds: float = Field(default=300.0, gt=0, description="Kill the call after this.")
-    environment: dict[str, str] = Field(
-        default_factory=dict, description="Extra environment variables for the subprocess."
-    )
-
-
-class LocalExecutorConfig(ExecutorConfig):
-    """Local executor: jobs run as worker processes on this machine (the default)."""
-
-    engine: ClassVar[str] = "local"
-
-    max_workers: int = Field(default=2, ge=1, description="Jobs running at once.")
-    python: str | None = Field(
-        default=None, description="Interpreter for the workers (default: this one)."
-    )
-
-    @field_validator("python")
-    @classmethod
-    def _python_exists(cls, value: str | None) -> str | None:
-        if value is not None and not Path(value).exists():
-            raise ValueError(f"python interpreter {value!r} does not exist")
-        return value
+        return getattr(compute_config, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

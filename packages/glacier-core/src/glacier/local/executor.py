@@ -17,7 +17,7 @@ from typing import Any
 from glacier.adapters.base import ExecutorAdapter, JobStatus
 from glacier.jobs.refs import subprocess_pythonpath
 from glacier.jobs.spec import BucketSpec, JobSpec
-from glacier.local.config import LocalExecutorConfig
+from glacier.local.compute_config import LocalExecutorConfig
 
 
 @dataclass

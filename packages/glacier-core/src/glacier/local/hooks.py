@@ -13,8 +13,9 @@ from glacier.plugins import (
     hookimpl,
 )
 
-_CONFIG = "glacier.local.config"
-LOCAL_CONFIG = f"{_CONFIG}:LocalConfig"
+LOCAL_CONFIG = "glacier.local.config:LocalConfig"
+FUNCTION_CONFIG = "glacier.local.compute_config:LocalFunctionConfig"
+EXECUTOR_CONFIG = "glacier.local.compute_config:LocalExecutorConfig"
 
 
 def validate_local_bucket_name(name: str) -> None:
@@ -34,7 +35,7 @@ def validate_local_bucket_name(name: str) -> None:
 
 @hookimpl
 def glacier_configs() -> list[str]:
-    return [LOCAL_CONFIG, f"{_CONFIG}:LocalFunctionConfig", f"{_CONFIG}:LocalExecutorConfig"]
+    return [LOCAL_CONFIG, FUNCTION_CONFIG, EXECUTOR_CONFIG]
 
 
 @hookimpl
@@ -54,7 +55,7 @@ def glacier_serverless_backends() -> list[ServerlessBackend]:
     return [
         ServerlessBackend(
             provider_config=LOCAL_CONFIG,
-            config=f"{_CONFIG}:LocalFunctionConfig",
+            config=FUNCTION_CONFIG,
             adapter="glacier.local.serverless:LocalServerlessAdapter",
         )
     ]
@@ -64,7 +65,7 @@ def glacier_serverless_backends() -> list[ServerlessBackend]:
 def glacier_executor_backends() -> list[ExecutorBackend]:
     return [
         ExecutorBackend(
-            config=f"{_CONFIG}:LocalExecutorConfig",
+            config=EXECUTOR_CONFIG,
             adapter="glacier.local.executor:LocalExecutorAdapter",
         )
     ]

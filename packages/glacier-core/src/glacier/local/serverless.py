@@ -13,7 +13,7 @@ from typing import Any
 from glacier.adapters.base import ServerlessAdapter
 from glacier.errors import FunctionInvocationError
 from glacier.jobs.refs import subprocess_pythonpath
-from glacier.local.config import LocalFunctionConfig
+from glacier.local.compute_config import LocalFunctionConfig
 
 
 class LocalServerlessAdapter(ServerlessAdapter):

@@ -2,12 +2,13 @@
 ``sys.path``, found without importing anything.
 
 Listing ``sys.path`` and opening every distribution's ``entry_points.txt`` costs a few
-milliseconds per process (about 5 ms for 200 distributions here), so the result is cached in
-Glacier's cache folder (``$GLACIER_CACHE_DIR``, default ``~/.cache/glacier``), one file per
-``sys.path``. The cache is used only while every ``sys.path`` folder and every
-``entry_points.txt`` it read keep their modification times: installing, removing or
-reinstalling a distribution changes its folder's, so the next process scans again. A cache
-that cannot be read or written is ignored.
+milliseconds per process (about 5 ms for 200 distributions here), so each folder's result is
+cached in Glacier's cache folder (``$GLACIER_CACHE_DIR``, default ``~/.cache/glacier``), one
+file per interpreter (:mod:`glacier.plugins.scan_cache`). A folder's entry is used only while
+the folder and the ``entry_points.txt`` files it declared keep their modification times:
+installing, removing or reinstalling a distribution changes its folder's, so the next process
+lists that folder again (and only that one). A cache that cannot be read or written is
+ignored.
 """
 
 from __future__ import annotations
@@ -37,81 +38,87 @@ class InstalledPlugin:
 
 
 def installed_plugins() -> list[InstalledPlugin]:
-    """The ``glacier`` entry points of installed distributions (from the cache when it is
-    still valid; see the module docstring)."""
-    from glacier.plugins import scan_cache
+    """The ``glacier`` entry points of installed distributions, in ``sys.path`` order.
 
-    stamps = scan_cache.path_stamps(sys.path)
-    cached = scan_cache.load(GROUP, stamps)
-    if cached is not None:
-        return [InstalledPlugin(*row) for row in cached]
-    read: list[str] = []
-    found = scan_plugins(read)
-    scan_cache.store(GROUP, stamps, read, [(p.name, p.value, p.distribution) for p in found])
-    return found
-
-
-def scan_plugins(read: list[str] | None = None) -> list[InstalledPlugin]:
-    """The ``glacier`` entry points of installed distributions, scanned now. The
-    ``entry_points.txt`` files that declare the group are appended to ``read``.
-
-    Lists each folder on ``sys.path`` once and opens only the ``entry_points.txt`` of its
-    ``*.dist-info`` / ``*.egg-info`` folders, parsing (with ``importlib.metadata``) only those
-    that mention the group: about 0.5 ms for 200 distributions, where iterating
-    ``importlib.metadata.distributions()`` takes about 2 ms and ``entry_points()`` about
-    5 ms. Entries that are not folders (zip files) go through ``importlib.metadata``.
+    Each ``sys.path`` folder is listed once, and only the ``entry_points.txt`` of its
+    ``*.dist-info`` / ``*.egg-info`` folders are opened; only those that mention the group
+    are parsed (with ``importlib.metadata``). A folder's result comes from the cache (see the
+    module docstring) while the folder and the files it read keep their modification times.
 
     A distribution found twice on ``sys.path`` counts once, and so does an entry-point name
     two distributions declare (a deployed artifact vendors the plugins it needs next to an
     installed copy): the first wins, as for imports, and the name resolves to one importable
     module anyway.
     """
+    from glacier.plugins.scan_cache import FolderCache
+
+    cache = FolderCache(GROUP)
     out: list[InstalledPlugin] = []
     seen: set[str] = set()
     names: set[str] = set()
-    for dist in _declaring_distributions(read if read is not None else []):
+    for entry in sys.path:
+        rows = cache.get(entry)
+        if rows is None:
+            read: list[str] = []
+            rows = scan_folder(entry, read)
+            cache.put(entry, read, rows)
+        here: set[str] = set()
+        for name, value, dist_name in rows:
+            if dist_name in seen:  # found in an earlier folder
+                continue
+            here.add(dist_name)
+            if name not in names:
+                names.add(name)
+                out.append(InstalledPlugin(name, value, dist_name))
+        seen |= here
+    cache.save()
+    return out
+
+
+def scan_folder(entry: str, read: list[str]) -> list[tuple[str, str, str]]:
+    """(entry-point name, value, distribution) of the group in one ``sys.path`` entry, its
+    distributions in name order; the ``entry_points.txt`` files that declare the group are
+    appended to ``read``. Entries that are not folders (zip files) go through
+    ``importlib.metadata``."""
+    rows: list[tuple[str, str, str]] = []
+    seen: set[str] = set()
+    for dist in _declaring_distributions(entry, read):
         dist_name = _distribution_name(dist)
         if dist_name in seen:
             continue
         seen.add(dist_name)
-        for ep in dist.entry_points.select(group=GROUP):
-            if ep.name not in names:
-                names.add(ep.name)
-                out.append(InstalledPlugin(ep.name, ep.value, dist_name))
-    return out
+        rows += [(ep.name, ep.value, dist_name) for ep in dist.entry_points.select(group=GROUP)]
+    return rows
 
 
-def _declaring_distributions(read: list[str]) -> Iterator[Any]:
-    """Distributions on ``sys.path`` (in its order) whose entry points name the group; the
-    files that declare it are appended to ``read``."""
+def _declaring_distributions(entry: str, read: list[str]) -> Iterator[Any]:
     from importlib import metadata
 
     header = f"[{GROUP}]"
-    for entry in sys.path:
-        folder = entry or "."
+    folder = entry or "."
+    try:
+        listing = sorted(os.listdir(folder))  # sorted: one order on every file system
+    except NotADirectoryError:  # a zip file: importlib.metadata reads it
+        for dist in metadata.distributions(path=[entry]):
+            text = dist.read_text("entry_points.txt")
+            if text and header in text:
+                yield dist
+        return
+    except OSError:  # missing or unreadable: nothing to import from there either
+        return
+    for name in listing:
+        if not name.endswith((".dist-info", ".egg-info")):
+            continue
+        path = os.path.join(folder, name)
+        file_path = os.path.join(path, "entry_points.txt")
         try:
-            listing = sorted(os.listdir(folder))  # sorted: one order on every file system
-        except NotADirectoryError:  # a zip file: importlib.metadata reads it
-            for dist in metadata.distributions(path=[entry]):
-                text = dist.read_text("entry_points.txt")
-                if text and header in text:
-                    yield dist
+            with open(file_path, encoding="utf-8") as file:
+                text = file.read()
+        except OSError:  # no entry points (or an egg-info file, not a folder)
             continue
-        except OSError:  # missing or unreadable: nothing to import from there either
-            continue
-        for name in listing:
-            if not name.endswith((".dist-info", ".egg-info")):
-                continue
-            path = os.path.join(folder, name)
-            file_path = os.path.join(path, "entry_points.txt")
-            try:
-                with open(file_path, encoding="utf-8") as file:
-                    text = file.read()
-            except OSError:  # no entry points (or an egg-info file, not a folder)
-                continue
-            if header in text:
-                read.append(file_path)
-                yield metadata.PathDistribution(Path(path))
+        if header in text:
+            read.append(file_path)
+            yield metadata.PathDistribution(Path(path))
 
 
 def _distribution_name(dist: Any) -> str:

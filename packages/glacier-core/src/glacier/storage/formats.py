@@ -5,7 +5,6 @@ One table per format instead of if-chains: scan/sink/write functions and file su
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
@@ -95,6 +94,8 @@ def get_format(name: str) -> Format:
     key = ALIASES.get(name.lower(), name.lower())
     if key in FORMATS:
         return FORMATS[key]
+    import difflib
+
     close = difflib.get_close_matches(key, [*FORMATS, *ALIASES], n=1)
     hint = f" Did you mean {close[0]!r}?" if close else ""
     raise ResourceError(
