@@ -9,8 +9,10 @@ SIGABRT ("FATAL: exception not rethrown") instead of its exit status. (Python 3.
 those threads instead.) tests/core/test_exit_guard.py reproduces it with plain Polars.
 
 Glacier arms :func:`arm` where it sees a failure that can leave such stragglers (a failed
-task, write or read); the ``atexit`` drain then releases the GIL until no native thread has
-run Python for a few polls, bounded by ``timeout``. A clean run arms nothing and pays nothing.
+task, write or read) and when it hands Polars a Python source (object-store snapshot reads);
+the ``atexit`` drain then releases the GIL until no native thread has run Python for a few
+polls (about 6 ms when none has), bounded by ``timeout``. A clean local run arms nothing and
+pays nothing.
 """
 
 from __future__ import annotations

@@ -64,6 +64,9 @@ def snapshot_scan(source: SnapshotSource, uri: str) -> pl.LazyFrame:
     now, from the current version, so a missing or unreadable location fails here."""
     from polars.io.plugins import register_io_source
 
+    from glacier.exit_guard import arm
+
+    arm()  # Polars runs ``read`` on its own threads: never let an exit cut it off
     first, schema = current_schema(source)
     pinned = [first]  # the first collect reads the version scan() resolved (no new lookup)
 
