@@ -102,17 +102,28 @@ def test_job_tasks_and_depends_on_are_the_dag(
         "count": ["enrich"],
         "save": ["count", "enrich"],  # enrich's output, and depends_on=[count]
     }
-    # each task on its executor's cluster: the emitted one (etl), the existing one (ml)
-    cluster = graph.one("databricks:index/cluster:Cluster", "etl")
+    # each task on its executor's compute: a job cluster of the Job (etl: created per run,
+    # no all-purpose cluster), the existing cluster (ml)
+    job = graph.one(JOB, "dbx-flow-job")
+    assert not graph.of_type("databricks:index/cluster:Cluster")
+    (cluster,) = job.inputs["jobClusters"]
+    assert cluster["jobClusterKey"] == "etl"
+    nodes = cluster["newCluster"]
+    assert nodes["sparkVersion"] == "15.4.x-scala2.12" and nodes["nodeTypeId"] == "m5.xlarge"
+    assert nodes["numWorkers"] == 2 and "autoterminationMinutes" not in nodes
+    # the nodes take the executor's role through its registered instance profile
+    profile = graph.one("databricks:index/instanceProfile:InstanceProfile", "etl-profile")
+    assert nodes["awsAttributes"]["instanceProfileArn"] == profile.inputs["instanceProfileArn"]
+    assert graph.depends_on(job, profile)
     by_key = {t["taskKey"]: t for t in _tasks(graph)}
-    assert by_key["extract"]["existingClusterId"] == "etl-cluster-id"
-    assert graph.depends_on(graph.one(JOB, "dbx-flow-job"), cluster)
+    assert by_key["extract"]["jobClusterKey"] == "etl"
+    assert "existingClusterId" not in by_key["extract"]
     assert by_key["enrich"]["existingClusterId"] == "0101-000000-mlcluster"
+    assert "jobClusterKey" not in by_key["enrich"]
     # the task's retries and timeout are the Job task's (the runner calls the task once)
     assert by_key["clean"]["maxRetries"] == 2 and by_key["clean"]["minRetryIntervalMillis"] == 30000
     assert by_key["enrich"]["timeoutSeconds"] == 1800
     assert "maxRetries" not in by_key["extract"] and by_key["extract"]["timeoutSeconds"] == 3600
-    job = graph.one(JOB, "dbx-flow-job")
     assert job.provider_name == "databricks"
     # no cloud driver: the Job runs the DAG
     assert not [r for r in graph.resources if r.type.startswith("aws:ecs")]

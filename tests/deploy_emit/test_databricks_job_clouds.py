@@ -80,3 +80,16 @@ def test_the_job_installs_the_artifact_the_cloud_uploaded(cloud: str, tmp_path: 
         assert t["pythonWheelTask"]["parameters"][-4:-2] == ["--task", t["taskKey"]]
     # no container driver next to the Job
     assert not any("cloudrunv2" in r.type or "app/job" in r.type for r in graph.resources)
+    # the tasks run on the Job's job cluster, whose nodes take the executor's identity
+    (cluster,) = job.inputs["jobClusters"]
+    assert {t["jobClusterKey"] for t in tasks.values()} == {cluster["jobClusterKey"]} == {"etl"}
+    assert not [r for r in graph.resources if r.type == "databricks:index/cluster:Cluster"]
+    nodes = cluster["newCluster"]
+    if cloud == "gcp":
+        (account,) = [r for r in graph.resources if r.type == "gcp:serviceaccount/account:Account"]
+        assert nodes["gcpAttributes"]["googleServiceAccount"].startswith(
+            account.inputs["accountId"]
+        )
+    else:  # Azure: the access connector carries the identity (Unity Catalog credential)
+        assert "gcpAttributes" not in nodes and "awsAttributes" not in nodes
+        assert [r for r in graph.resources if r.type.endswith("databricks:AccessConnector")]

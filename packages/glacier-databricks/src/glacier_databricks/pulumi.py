@@ -17,14 +17,17 @@ and ``profile`` only, and authenticates from DATABRICKS_TOKEN / ``pulumi config`
 
 With ``DatabricksConfig(orchestrate="job")`` on every executor of a pipeline, the pipeline
 compiles to ONE ``databricks.Job`` instead of a cloud driver (:meth:`job_resource`): a
-``python_wheel_task`` per Glacier task on its executor's cluster, the code artifact as its
-``whl`` library, native ``depends_ons`` following the DAG, the schedule as Quartz cron and
-``on_failure`` as e-mail/webhook notifications (see docs/deploy.md).
+``python_wheel_task`` per Glacier task on its executor's *job cluster* (created for each run
+and terminated after it, with the same compute settings; no all-purpose cluster is created)
+or its ``existing_cluster_id``, the code artifact as its ``whl`` library, native
+``depends_ons`` following the DAG, the schedule as Quartz cron and ``on_failure`` as
+e-mail/webhook notifications (see docs/deploy.md).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from glacier.plugin import Call, CompilerError, EngineEmitter, Expr, UnsupportedFeatureError
@@ -74,26 +77,33 @@ class DatabricksEmitter(EngineEmitter):
         if REQUIREMENT not in self.ir.program_requirements:
             self.ir.program_requirements.append(REQUIREMENT)
         provider = self.workspace_provider(cfg, out)
+        if executor.provider.cloud == "azure":
+            self._azure_access_connector(executor, identity, provider, out)
+        attributes, deps = self._node_attributes(executor, identity, provider, "Cluster", out)
+        if cfg.existing_cluster_id or cfg.orchestrate == "job":
+            return None  # job mode: the Job starts a job cluster per run (job_resource)
+        return self._cluster(executor, cfg, attributes, provider, deps, out)
+
+    def _node_attributes(
+        self, executor: IRCompute, identity: str, provider: str, kind: str, out: ProgramWriter
+    ) -> tuple[dict[str, Any], list[str]]:
+        """How the executor's nodes take its identity, as arguments of a ``kind``
+        (``Cluster`` or ``JobJobClusterNewCluster``), and the resources they need first."""
         cloud = executor.provider.cloud
-        attributes: dict[str, Any] = {}
-        deps: list[str] = []
         if cloud == "aws":
             profile = self._aws_instance_profile(executor, identity, provider, out)
-            deps.append(profile)
-            attributes["aws_attributes"] = Call(
-                "databricks.ClusterAwsAttributesArgs",
+            attributes = Call(
+                f"databricks.{kind}AwsAttributesArgs",
                 {"instance_profile_arn": Expr(f"{profile}.instance_profile_arn")},
             )
-        elif cloud == "azure":
-            self._azure_access_connector(executor, identity, provider, out)
-        elif cloud == "gcp":
-            attributes["gcp_attributes"] = Call(
-                "databricks.ClusterGcpAttributesArgs",
+            return {"aws_attributes": attributes}, [profile]
+        if cloud == "gcp":
+            attributes = Call(
+                f"databricks.{kind}GcpAttributesArgs",
                 {"google_service_account": Expr(f"{identity}.email")},
             )
-        if cfg.existing_cluster_id:
-            return None
-        return self._cluster(executor, cfg, attributes, provider, deps, out)
+            return {"gcp_attributes": attributes}, []
+        return {}, []  # Azure: the access connector / storage credential
 
     # -- the pipeline as one Databricks Job ---------------------------------------------
     def orchestrates(self, executor: IRCompute) -> bool:
@@ -103,9 +113,10 @@ class DatabricksEmitter(EngineEmitter):
 
     def job_resource(self, job: IRJob, artifact: ArtifactHandle, out: ProgramWriter) -> str:
         """One ``databricks.Job``: a ``python_wheel_task`` per Glacier task on its executor's
-        cluster with the artifact as a ``whl`` library, running ``glacier run <entry> --task
-        <key> --run-key {{job.run_id}}``; ``depends_ons`` = the DAG; the schedule as Quartz
-        cron; on_failure e-mails and webhooks (a notification destination each)."""
+        job cluster (or existing cluster) with the artifact as a ``whl`` library, running
+        ``glacier run <entry> --task <key> --run-key {{job.run_id}}``; ``depends_ons`` = the
+        DAG; the schedule as Quartz cron; on_failure e-mails and webhooks (a notification
+        destination each)."""
         configs = self._job_configs(job, out)
         first = configs[job.tasks[0].executor]
         provider = self.workspace_provider(first, out)
@@ -113,9 +124,11 @@ class DatabricksEmitter(EngineEmitter):
         if job.schedule is not None and job.schedule.param:
             extra = ["--scheduled-at", TRIGGER_TIME]
         tasks = [self._job_task(t, configs[t.executor], artifact, extra, out) for t in job.tasks]
+        clusters, deps = self._job_clusters(configs, provider, out)
         args: dict[str, Any] = {
             "name": f"glacier-{job.pipeline}",
             "description": f"Glacier pipeline {job.pipeline!r}: one task per task of its DAG",
+            "job_clusters": clusters or None,
             "tasks": tasks,
             "tags": job.tags or None,
         }
@@ -164,6 +177,7 @@ class DatabricksEmitter(EngineEmitter):
                 "from the code artifact; task outputs pass through "
                 "<staging>/_glacier/jobs/dag-runs/<run id>/",
             ],
+            depends_on=deps,
             extra_opts={"provider": Expr(provider)},
             var_hint=f"{job.pipeline}_job",
         )
@@ -204,9 +218,9 @@ class DatabricksEmitter(EngineEmitter):
         extra: list[str],
         out: ProgramWriter,
     ) -> Call:
-        """One task of the Job: its executor's cluster, the artifact, ``glacier run``."""
-        handle = out.handles.executors[task.executor]
-        cluster: Any = cfg.existing_cluster_id or Expr(f"{handle.var}.cluster_id")
+        """One task of the Job: its executor's job cluster (or existing cluster), the
+        artifact, ``glacier run``."""
+        existing = cfg.existing_cluster_id
         libraries = [Call("databricks.JobTaskLibraryArgs", {"whl": artifact.uri})]
         libraries += [
             Call(
@@ -227,7 +241,8 @@ class DatabricksEmitter(EngineEmitter):
                     for key in task.depends_on
                 ]
                 or None,
-                "existing_cluster_id": cluster,
+                "existing_cluster_id": existing,
+                "job_cluster_key": None if existing else job_cluster_key(task.executor),
                 "libraries": libraries,
                 "python_wheel_task": Call(
                     "databricks.JobTaskPythonWheelTaskArgs",
@@ -297,6 +312,14 @@ class DatabricksEmitter(EngineEmitter):
         return out.handles.once(("databricks-provider", cfg.host, cfg.profile), emit)
 
     def _aws_instance_profile(
+        self, executor: IRCompute, role: str, provider: str, out: ProgramWriter
+    ) -> str:
+        return out.handles.once(
+            ("databricks-instance-profile", executor.name),
+            lambda: self._emit_instance_profile(executor, role, provider, out),
+        )
+
+    def _emit_instance_profile(
         self, executor: IRCompute, role: str, provider: str, out: ProgramWriter
     ) -> str:
         profile = out.resource(
@@ -369,15 +392,8 @@ class DatabricksEmitter(EngineEmitter):
         out: ProgramWriter,
     ) -> str:
         node_type = cfg.node_type_for(executor.provider.config)
-        autoscale = None
-        if cfg.autoscale_min_workers is not None and cfg.autoscale_max_workers is not None:
-            autoscale = Call(
-                "databricks.ClusterAutoscaleArgs",
-                {
-                    "min_workers": cfg.autoscale_min_workers,
-                    "max_workers": cfg.autoscale_max_workers,
-                },
-            )
+        spec = self._nodes(executor, cfg, attributes, "Cluster")
+        autoscale = spec["autoscale"]
         libraries = [
             Call(
                 "databricks.ClusterLibraryArgs",
@@ -395,16 +411,9 @@ class DatabricksEmitter(EngineEmitter):
             executor.name,
             {
                 "cluster_name": f"glacier-{executor.name}",
-                "spark_version": cfg.spark_version,
-                "node_type_id": node_type,
-                "num_workers": None if autoscale else cfg.num_workers,
-                "autoscale": autoscale,
+                **spec,
                 "autotermination_minutes": AUTOTERMINATION_MINUTES,
-                "policy_id": cfg.policy_id,
-                "spark_conf": dict(cfg.spark_conf) or None,
                 "libraries": libraries or None,
-                "custom_tags": executor.tags or None,
-                **attributes,
             },
             comment=[
                 f"Glacier executor {executor.name!r}: Databricks cluster, {workers} x {node_type}",
@@ -417,3 +426,61 @@ class DatabricksEmitter(EngineEmitter):
         )
         out.export(f"executor {executor.name} databricks cluster", Expr(f"{var}.cluster_id"))
         return var
+
+    def _nodes(
+        self, executor: IRCompute, cfg: DatabricksConfig, attributes: dict[str, Any], kind: str
+    ) -> dict[str, Any]:
+        """The compute of an all-purpose cluster or a job cluster (``kind``): Spark version,
+        node type, workers or autoscale, policy, Spark conf, tags, identity attributes."""
+        autoscale = None
+        if cfg.autoscale_min_workers is not None and cfg.autoscale_max_workers is not None:
+            autoscale = Call(
+                f"databricks.{kind}AutoscaleArgs",
+                {
+                    "min_workers": cfg.autoscale_min_workers,
+                    "max_workers": cfg.autoscale_max_workers,
+                },
+            )
+        return {
+            "spark_version": cfg.spark_version,
+            "node_type_id": cfg.node_type_for(executor.provider.config),
+            "num_workers": None if autoscale else cfg.num_workers,
+            "autoscale": autoscale,
+            "policy_id": cfg.policy_id,
+            "spark_conf": dict(cfg.spark_conf) or None,
+            "custom_tags": executor.tags or None,
+            **attributes,
+        }
+
+    def _job_clusters(
+        self, configs: dict[str, DatabricksConfig], provider: str, out: ProgramWriter
+    ) -> tuple[list[Call], list[str]]:
+        """One job cluster per executor without ``existing_cluster_id``: created for each
+        run of the Job and terminated after it (Jobs Compute, billed at the jobs rate; no
+        idle all-purpose cluster). Returns the Job's ``job_clusters`` and what they need."""
+        clusters: list[Call] = []
+        deps: list[str] = []
+        for name, cfg in sorted(configs.items()):
+            if cfg.existing_cluster_id:
+                continue
+            handle = out.handles.executors[name]
+            attributes, needs = self._node_attributes(
+                handle.compute, handle.identity.var, provider, "JobJobClusterNewCluster", out
+            )
+            deps += needs
+            spec = self._nodes(handle.compute, cfg, attributes, "JobJobClusterNewCluster")
+            clusters.append(
+                Call(
+                    "databricks.JobJobClusterArgs",
+                    {
+                        "job_cluster_key": job_cluster_key(name),
+                        "new_cluster": Call("databricks.JobJobClusterNewClusterArgs", spec),
+                    },
+                )
+            )
+        return clusters, deps
+
+
+def job_cluster_key(executor: str) -> str:
+    """The Job's key of an executor's job cluster (letters, digits, ``-`` and ``_``)."""
+    return re.sub(r"[^A-Za-z0-9_-]", "_", executor)[:100]
