@@ -391,9 +391,8 @@ class DatabricksEmitter(EngineEmitter):
         deps: list[str],
         out: ProgramWriter,
     ) -> str:
-        node_type = cfg.node_type_for(executor.provider.config)
         spec = self._nodes(executor, cfg, attributes, "Cluster")
-        autoscale = spec["autoscale"]
+        node_type, autoscale = spec["node_type_id"], spec["autoscale"]
         libraries = [
             Call(
                 "databricks.ClusterLibraryArgs",
@@ -411,9 +410,16 @@ class DatabricksEmitter(EngineEmitter):
             executor.name,
             {
                 "cluster_name": f"glacier-{executor.name}",
-                **spec,
+                "spark_version": spec["spark_version"],
+                "node_type_id": node_type,
+                "num_workers": spec["num_workers"],
+                "autoscale": autoscale,
                 "autotermination_minutes": AUTOTERMINATION_MINUTES,
+                "policy_id": spec["policy_id"],
+                "spark_conf": spec["spark_conf"],
                 "libraries": libraries or None,
+                "custom_tags": spec["custom_tags"],
+                **attributes,
             },
             comment=[
                 f"Glacier executor {executor.name!r}: Databricks cluster, {workers} x {node_type}",
