@@ -124,3 +124,27 @@ def test_a_distribution_in_two_folders_counts_once(
     monkeypatch.setattr(sys, "path", [str(vendored), str(site)])
     plugins = discovery.installed_plugins()
     assert [(p.name, p.value) for p in plugins] == [("alpha", "alpha.hooks")]
+
+
+def test_processes_filling_the_cache_at_once_agree(site: Path, tmp_path: Path) -> None:
+    """Four processes scan and write the cache together: same plugins, a readable cache."""
+    import json
+    import subprocess
+
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); "
+        "from glacier.plugins.discovery import installed_plugins; "
+        "print(sorted(p.name for p in installed_plugins()))"
+    )
+    env = {**os.environ, "GLACIER_CACHE_DIR": str(tmp_path / "shared")}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(site)], env=env, stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(4)
+    ]
+    outputs = {p.communicate(timeout=120)[0] for p in procs}
+    assert len(outputs) == 1 and "'alpha'" in outputs.pop()
+    (cache,) = (tmp_path / "shared" / "plugins").glob("*.json")
+    assert str(site) in json.loads(cache.read_text())["folders"]
+    assert not list((tmp_path / "shared" / "plugins").glob("*.tmp"))
