@@ -148,3 +148,17 @@ def test_processes_filling_the_cache_at_once_agree(site: Path, tmp_path: Path) -
     (cache,) = (tmp_path / "shared" / "plugins").glob("*.json")
     assert str(site) in json.loads(cache.read_text())["folders"]
     assert not list((tmp_path / "shared" / "plugins").glob("*.tmp"))
+
+
+def test_a_relative_entry_is_the_folder_it_names_now(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "" on sys.path is the working directory: another directory is another folder."""
+    other = tmp_path / "other"
+    other.mkdir()
+    os.utime(other, (HOUR_AGO, HOUR_AGO))  # the same mtime as site: only the path differs
+    monkeypatch.setattr(sys, "path", [""])
+    monkeypatch.chdir(other)
+    assert names() == []
+    monkeypatch.chdir(site)
+    assert names() == ["alpha"]

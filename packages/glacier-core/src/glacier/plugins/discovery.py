@@ -57,11 +57,12 @@ def installed_plugins() -> list[InstalledPlugin]:
     seen: set[str] = set()
     names: set[str] = set()
     for entry in sys.path:
-        rows = cache.get(entry)
+        folder = os.path.abspath(entry or ".")  # "" and relative entries follow the cwd
+        rows = cache.get(folder)
         if rows is None:
             read: list[str] = []
-            rows = scan_folder(entry, read)
-            cache.put(entry, read, rows)
+            rows = scan_folder(folder, read)
+            cache.put(folder, read, rows)
         here: set[str] = set()
         for name, value, dist_name in rows:
             if dist_name in seen:  # found in an earlier folder
