@@ -16,23 +16,17 @@ workspace token is never written to the program: the ``databricks.Provider`` tak
 and ``profile`` only, and authenticates from DATABRICKS_TOKEN / ``pulumi config``.
 
 With ``DatabricksConfig(orchestrate="job")`` on every executor of a pipeline, the pipeline
-compiles to ONE ``databricks.Job`` instead of a cloud driver (:meth:`job_resource`): a
-``python_wheel_task`` per Glacier task on its executor's *job cluster* (created for each run
-and terminated after it, with the same compute settings; no all-purpose cluster is created)
-or its ``existing_cluster_id``, the code artifact as its ``whl`` library, native
-``depends_ons`` following the DAG, the schedule as Quartz cron and ``on_failure`` as
-e-mail/webhook notifications (see docs/deploy.md).
+compiles to ONE ``databricks.Job`` instead of a cloud driver, on job clusters instead of the
+all-purpose cluster (:mod:`glacier_databricks.job`).
 """
 
 from __future__ import annotations
 
-import math
-import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from glacier.plugin import Call, CompilerError, EngineEmitter, Expr, UnsupportedFeatureError
+from glacier.plugin import Call, EngineEmitter, Expr
 from glacier_databricks.config import DatabricksConfig
-from glacier_databricks.quartz import quartz_cron
+from glacier_databricks.job import emit_job
 
 if TYPE_CHECKING:
     from glacier.plugin import (
@@ -41,7 +35,6 @@ if TYPE_CHECKING:
         IdentityHandle,
         IRCompute,
         IRJob,
-        IRJobTask,
         ProgramWriter,
     )
 
@@ -49,11 +42,6 @@ IMPORT = "import pulumi_databricks as databricks"
 REQUIREMENT = "pulumi-databricks>=1.100,<2"
 #: Minutes of inactivity after which the cluster terminates (it restarts on the next job).
 AUTOTERMINATION_MINUTES = 30
-#: The run key of every task of one job run: the Databricks job run id (dynamic value
-#: reference, substituted by Databricks; the same for every task and kept by repair runs).
-RUN_KEY = "{{job.run_id}}"
-#: When the run was triggered (the schedule's tick for scheduled runs): the logical date.
-TRIGGER_TIME = "{{job.trigger.time.iso_datetime}}"
 
 
 class DatabricksEmitter(EngineEmitter):
@@ -79,12 +67,12 @@ class DatabricksEmitter(EngineEmitter):
         provider = self.workspace_provider(cfg, out)
         if executor.provider.cloud == "azure":
             self._azure_access_connector(executor, identity, provider, out)
-        attributes, deps = self._node_attributes(executor, identity, provider, "Cluster", out)
+        attributes, deps = self.node_attributes(executor, identity, provider, "Cluster", out)
         if cfg.existing_cluster_id or cfg.orchestrate == "job":
             return None  # job mode: the Job starts a job cluster per run (job_resource)
         return self._cluster(executor, cfg, attributes, provider, deps, out)
 
-    def _node_attributes(
+    def node_attributes(
         self, executor: IRCompute, identity: str, provider: str, kind: str, out: ProgramWriter
     ) -> tuple[dict[str, Any], list[str]]:
         """How the executor's nodes take its identity, as arguments of a ``kind``
@@ -112,186 +100,8 @@ class DatabricksEmitter(EngineEmitter):
         return isinstance(cfg, DatabricksConfig) and cfg.orchestrate == "job"
 
     def job_resource(self, job: IRJob, artifact: ArtifactHandle, out: ProgramWriter) -> str:
-        """One ``databricks.Job``: a ``python_wheel_task`` per Glacier task on its executor's
-        job cluster (or existing cluster) with the artifact as a ``whl`` library, running
-        ``glacier run <entry> --task <key> --run-key {{job.run_id}}``; ``depends_ons`` = the
-        DAG; the schedule as Quartz cron; on_failure e-mails and webhooks (a notification
-        destination each)."""
-        configs = self._job_configs(job, out)
-        first = configs[job.tasks[0].executor]
-        provider = self.workspace_provider(first, out)
-        extra: list[str] = []
-        if job.schedule is not None and job.schedule.param:
-            extra = ["--scheduled-at", TRIGGER_TIME]
-        tasks = [self._job_task(t, configs[t.executor], artifact, extra, out) for t in job.tasks]
-        clusters, deps = self._job_clusters(configs, provider, out)
-        args: dict[str, Any] = {
-            "name": f"glacier-{job.pipeline}",
-            "description": f"Glacier pipeline {job.pipeline!r}: one task per task of its DAG",
-            "job_clusters": clusters or None,
-            "tasks": tasks,
-            "tags": job.tags or None,
-        }
-        if job.schedule is not None:
-            try:
-                quartz = quartz_cron(job.schedule.cron)
-            except ValueError as exc:
-                raise UnsupportedFeatureError(
-                    f"Schedule {job.schedule.cron!r} of pipeline {job.pipeline!r}",
-                    "Databricks Jobs (Quartz cron)",
-                    "a cron expression with '*' in day-of-month or day-of-week",
-                    str(exc),
-                ) from None
-            args["schedule"] = Call(
-                "databricks.JobScheduleArgs",
-                {
-                    "quartz_cron_expression": quartz,
-                    "timezone_id": job.schedule.timezone,
-                    "pause_status": "UNPAUSED",
-                },
-            )
-        emails = sorted({e for alarm in job.alarms for e in alarm.emails})
-        if emails:
-            args["email_notifications"] = Call(
-                "databricks.JobEmailNotificationsArgs", {"on_failures": emails}
-            )
-        hooks = [self._webhook(a.name, a.webhook, provider, out) for a in job.alarms if a.webhook]
-        if hooks:
-            args["webhook_notifications"] = Call(
-                "databricks.JobWebhookNotificationsArgs",
-                {
-                    "on_failures": [
-                        Call("databricks.JobWebhookNotificationsOnFailureArgs", {"id": h})
-                        for h in hooks
-                    ]
-                },
-            )
-        var = out.resource(
-            "databricks.Job",
-            job.name,
-            args,
-            comment=[
-                f"Pipeline {job.pipeline!r} as ONE Databricks Job: {len(job.tasks)} tasks "
-                "following its DAG (depends_ons), each `glacier run <entry> --task <key> "
-                "--run-key {{job.run_id}}`",
-                "from the code artifact; task outputs pass through "
-                "<staging>/_glacier/jobs/dag-runs/<run id>/",
-            ],
-            depends_on=deps,
-            extra_opts={"provider": Expr(provider)},
-            var_hint=f"{job.pipeline}_job",
-        )
-        out.deployment.resource(
-            job.name,
-            "driver",
-            name=f"glacier-{job.pipeline}",
-            id=Expr(f"{var}.id"),
-            url=Expr(f"{var}.url"),
-            staging_bucket=job.artifact.bucket,
-            properties={"engine": "databricks", "orchestrates": "job"},
-        )
-        out.export(f"databricks job {job.name}", Expr(f"{var}.id"))
-        return var
-
-    def _job_configs(self, job: IRJob, out: ProgramWriter) -> dict[str, DatabricksConfig]:
-        """The executors' configs; all in one workspace (one Job lives in one)."""
-        configs: dict[str, DatabricksConfig] = {}
-        for name in job.executors():
-            cfg = out.handles.executors[name].compute.config
-            assert isinstance(cfg, DatabricksConfig)
-            configs[name] = cfg
-        workspaces = {(c.host, c.profile) for c in configs.values()}
-        if len(workspaces) > 1:
-            names = ", ".join(f"{n!r} (host={c.host!r})" for n, c in configs.items())
-            raise CompilerError(
-                f"Pipeline {job.pipeline!r} runs as one Databricks Job, but its executors name "
-                f"several workspaces ({names}); a Job lives in one workspace: give them the same "
-                "host/profile."
-            )
-        return configs
-
-    def _job_task(
-        self,
-        task: IRJobTask,
-        cfg: DatabricksConfig,
-        artifact: ArtifactHandle,
-        extra: list[str],
-        out: ProgramWriter,
-    ) -> Call:
-        """One task of the Job: its executor's job cluster (or existing cluster), the
-        artifact, ``glacier run``."""
-        existing = cfg.existing_cluster_id
-        libraries = [Call("databricks.JobTaskLibraryArgs", {"whl": artifact.uri})]
-        libraries += [
-            Call(
-                "databricks.JobTaskLibraryArgs",
-                {"pypi": Call("databricks.JobTaskLibraryPypiArgs", {"package": lib})},
-            )
-            for lib in cfg.libraries
-        ]
-        timeout = math.ceil(task.timeout) if task.timeout else cfg.timeout_seconds
-        info = artifact.info
-        return Call(
-            "databricks.JobTaskArgs",
-            {
-                "task_key": task.key,
-                "description": f"Glacier task {task.node_id!r} (executor {task.executor!r})",
-                "depends_ons": [
-                    Call("databricks.JobTaskDependsOnArgs", {"task_key": key})
-                    for key in task.depends_on
-                ]
-                or None,
-                "existing_cluster_id": existing,
-                "job_cluster_key": None if existing else job_cluster_key(task.executor),
-                "libraries": libraries,
-                "python_wheel_task": Call(
-                    "databricks.JobTaskPythonWheelTaskArgs",
-                    {
-                        # the artifact's distribution (glacier_app_<pipeline>) vendors
-                        # glacier-core and its `glacier` console script
-                        "package_name": Expr(f'{info}["filename"].split("-")[0]'),
-                        "entry_point": "glacier",
-                        "parameters": [
-                            "run",
-                            Expr(f'{info}["entry"]'),
-                            "--task",
-                            task.key,
-                            "--run-key",
-                            RUN_KEY,
-                            *extra,
-                        ],
-                    },
-                ),
-                "max_retries": task.retries or None,
-                "min_retry_interval_millis": round(task.retry_delay * 1000)
-                if task.retries
-                else None,
-                "timeout_seconds": timeout or None,
-            },
-        )
-
-    def _webhook(self, name: str, url: str | None, provider: str, out: ProgramWriter) -> Expr:
-        """A generic-webhook notification destination; returns its id."""
-        var = out.resource(
-            "databricks.NotificationDestination",
-            name,
-            {
-                "display_name": f"glacier-{name}",
-                "config": Call(
-                    "databricks.NotificationDestinationConfigArgs",
-                    {
-                        "generic_webhook": Call(
-                            "databricks.NotificationDestinationConfigGenericWebhookArgs",
-                            {"url": url},
-                        )
-                    },
-                ),
-            },
-            comment=f"Webhook called when a run of the job fails ({name})",
-            extra_opts={"provider": Expr(provider)},
-            var_hint=f"{name}_destination",
-        )
-        return Expr(f"{var}.id")
+        """The pipeline as one ``databricks.Job`` (:func:`glacier_databricks.job.emit_job`)."""
+        return emit_job(self, job, artifact, out)
 
     # -- pieces --------------------------------------------------------------------------
     def workspace_provider(self, cfg: DatabricksConfig, out: ProgramWriter) -> str:
@@ -391,7 +201,7 @@ class DatabricksEmitter(EngineEmitter):
         deps: list[str],
         out: ProgramWriter,
     ) -> str:
-        spec = self._nodes(executor, cfg, attributes, "Cluster")
+        spec = self.nodes(executor, cfg, attributes, "Cluster")
         node_type, autoscale = spec["node_type_id"], spec["autoscale"]
         libraries = [
             Call(
@@ -433,7 +243,7 @@ class DatabricksEmitter(EngineEmitter):
         out.export(f"executor {executor.name} databricks cluster", Expr(f"{var}.cluster_id"))
         return var
 
-    def _nodes(
+    def nodes(
         self, executor: IRCompute, cfg: DatabricksConfig, attributes: dict[str, Any], kind: str
     ) -> dict[str, Any]:
         """The compute of an all-purpose cluster or a job cluster (``kind``): Spark version,
@@ -457,36 +267,3 @@ class DatabricksEmitter(EngineEmitter):
             "custom_tags": executor.tags or None,
             **attributes,
         }
-
-    def _job_clusters(
-        self, configs: dict[str, DatabricksConfig], provider: str, out: ProgramWriter
-    ) -> tuple[list[Call], list[str]]:
-        """One job cluster per executor without ``existing_cluster_id``: created for each
-        run of the Job and terminated after it (Jobs Compute, billed at the jobs rate; no
-        idle all-purpose cluster). Returns the Job's ``job_clusters`` and what they need."""
-        clusters: list[Call] = []
-        deps: list[str] = []
-        for name, cfg in sorted(configs.items()):
-            if cfg.existing_cluster_id:
-                continue
-            handle = out.handles.executors[name]
-            attributes, needs = self._node_attributes(
-                handle.compute, handle.identity.var, provider, "JobJobClusterNewCluster", out
-            )
-            deps += needs
-            spec = self._nodes(handle.compute, cfg, attributes, "JobJobClusterNewCluster")
-            clusters.append(
-                Call(
-                    "databricks.JobJobClusterArgs",
-                    {
-                        "job_cluster_key": job_cluster_key(name),
-                        "new_cluster": Call("databricks.JobJobClusterNewClusterArgs", spec),
-                    },
-                )
-            )
-        return clusters, deps
-
-
-def job_cluster_key(executor: str) -> str:
-    """The Job's key of an executor's job cluster (letters, digits, ``-`` and ``_``)."""
-    return re.sub(r"[^A-Za-z0-9_-]", "_", executor)[:100]
