@@ -126,6 +126,38 @@ def test_a_local_pipeline_loads_no_installed_plugin(tmp_path: os.PathLike[str]) 
     assert json.loads(_python(code)) == []
 
 
+def test_a_local_object_pipeline_imports_only_what_it_uses(tmp_path: os.PathLike[str]) -> None:
+    """Start-up guard (docs/benchmarks/changes.md section 3): writing and scanning single
+    objects locally loads no dataset, snapshot, leftover-sweep, Delta, script-loading or
+    compute-config module, and builds none of the config base models."""
+    code = (
+        "import json, sys\n"
+        "import polars as pl\n"
+        "from glacier import Provider, pipeline, task\n"
+        "p = Provider.from_env()\n"
+        "raw = p.bucket('lake', path='raw.parquet')\n"
+        "out = p.bucket('lake', path='out.parquet')\n"
+        "@task\n"
+        "def extract():\n"
+        "    raw.write(pl.DataFrame({'a': [1, 2]}))\n"
+        "@task\n"
+        "def clean(_):\n"
+        "    out.write(raw.scan().filter(pl.col('a') > 1))\n"
+        "@pipeline\n"
+        "def tiny():\n"
+        "    clean(extract())\n"
+        "tiny.run(); tiny.run()\n"
+        "from glacier.models import BucketConfig, ExecutorConfig, GlacierModel\n"
+        "built = [c.__name__ for c in (GlacierModel, BucketConfig, ExecutorConfig)\n"
+        "         if c.__pydantic_complete__]\n"
+        "print(json.dumps([m for m in sys.modules if m in (\n"
+        "    'glacier.storage.delta', 'glacier.local.datasets', 'glacier.local.leftovers',\n"
+        "    'glacier.local.snapshot', 'glacier.local.compute_config', 'glacier.dag.loading',\n"
+        "    'glacier.dag.location', 'difflib')] + built))\n"
+    )
+    assert json.loads(_python(code, GLACIER_LOCAL_BASE_PATH=str(tmp_path))) == []
+
+
 def test_from_env_consults_every_plugin_but_imports_only_the_chosen_config(
     tmp_path: os.PathLike[str],
 ) -> None:
