@@ -257,7 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_int,
         default=None,
         metavar="N",
-        help="tasks running at once (default: enough for I/O-bound fan-out)",
+        help="most tasks running at once (default: one per core, more while tasks wait on I/O)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     step = p.add_argument_group(

@@ -66,7 +66,8 @@ class Pipeline:
         """Run the pipeline and return per-task status, duration and outputs.
 
         Args:
-            max_workers: Tasks running at once (default: enough for I/O-bound fan-out).
+            max_workers: Most tasks running at once (default: one per core, more while the
+                tasks wait on I/O, up to ``max(16, 4 x cores)``).
             raise_on_failure: Raise :class:`glacier.errors.PipelineFailedError` (naming the
                 failing task, chained to its exception) instead of returning a failed result.
             progress: A :class:`Progress`, or True for one line per event on stderr.
