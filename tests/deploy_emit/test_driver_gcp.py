@@ -476,6 +476,35 @@ def test_prebuilt_image_and_no_docker(
     assert not (tmp_path / "p/build/driver").exists()
 
 
+def test_log_retention_routes_the_driver_logs_to_their_own_bucket(
+    project: Any, artifact: BuiltArtifact, deployed: tuple[Any, Path, Graph], tmp_path: Path
+) -> None:
+    """DriverConfig(log_retention_days=90): a log bucket kept 90 days and a sink routing the
+    driver job's entries (only those) to it; the default (30 days) adds neither."""
+    from glacier.compiler.deploy_ir import DriverConfig
+
+    _, _, default = deployed
+    assert not default.of_type("gcp:logging/projectBucketConfig:ProjectBucketConfig")
+    assert not default.of_type("gcp:logging/projectSink:ProjectSink")
+    image = "europe-west1-docker.pkg.dev/shop-prod/images/nightly:v1"
+    infra = project.nightly.compile(
+        PulumiCompiler(artifact=artifact, driver=DriverConfig(image=image, log_retention_days=90))
+    )
+    infra.export_pulumi(tmp_path / "p")
+    graph = run_program(tmp_path / "p")
+    job = graph.one(JOB, "nightly-driver").inputs["name"]
+    bucket = graph.one("gcp:logging/projectBucketConfig:ProjectBucketConfig", "nightly-driver-logs")
+    assert bucket.inputs["retentionDays"] == 90 and bucket.inputs["bucketId"] == job
+    assert bucket.inputs["location"] == "global" and bucket.inputs["project"] == "shop-prod"
+    sink = graph.one("gcp:logging/projectSink:ProjectSink", "nightly-driver-logs")
+    assert sink.inputs["filter"] == (
+        f'resource.type="cloud_run_job" AND resource.labels.job_name="{job}"'
+    )
+    assert sink.inputs["destination"].startswith("logging.googleapis.com/")
+    assert graph.depends_on(sink, bucket)  # the destination is the bucket's id
+    assert not [n for n in infra.notes if "log_retention_days" in n]
+
+
 def test_cloud_run_sizes_are_checked(project: Any, artifact: BuiltArtifact) -> None:
     from glacier.compiler.deploy_ir import DriverConfig
     from glacier.compiler.errors import CompilerError

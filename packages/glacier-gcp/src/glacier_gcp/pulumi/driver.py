@@ -75,6 +75,8 @@ RUN_SIZES = {
     6: (4096, 24576),
     8: (4096, 32768),
 }
+#: Days Cloud Logging's _Default bucket keeps logs (and DriverConfig's default).
+DEFAULT_LOG_DAYS = 30
 #: Calling a function (2nd gen): invoke its Cloud Run service.
 INVOKER_ROLE = "roles/run.invoker"
 #: Starting a Serverless batch as the executor's service account.
@@ -415,12 +417,8 @@ def emit_driver(
         provider=provider,
         var_hint=f"{driver.name}_job",
     )
-    if cfg.log_retention_days != 30:
-        out.notes.append(
-            f"driver {driver.name}: Cloud Run logs go to the project's _Default log bucket; its "
-            f"retention (30 days unless changed) applies, not DriverConfig(log_retention_days="
-            f"{cfg.log_retention_days})"
-        )
+    if cfg.log_retention_days != DEFAULT_LOG_DAYS:
+        _log_bucket(driver, name, cfg.log_retention_days, out)
     out.deployment.resource(
         driver.name,
         "driver",
@@ -554,4 +552,43 @@ def _image(driver: IRDriver, artifact: ArtifactHandle, out: ProgramWriter) -> st
         ],
         var_hint=f"{driver.name}_image",
         depends_on=[artifact.var, repo],
+    )
+
+
+def _log_bucket(driver: IRDriver, job: str, days: int, out: ProgramWriter) -> str:
+    """``DriverConfig(log_retention_days=...)`` other than the default: a log bucket that
+    keeps the driver job's logs that long, and a sink routing them to it. Cloud Logging also
+    keeps its usual copy in the project's _Default bucket (30 days), which Glacier leaves
+    alone: changing _Default's sink or retention would touch every log of the project."""
+    gcp = gcp_config(driver.provider)
+    bucket = out.resource(
+        "gcp.logging.ProjectBucketConfig",
+        f"{driver.name}-logs",
+        {
+            "project": gcp.project,
+            "location": "global",
+            "bucket_id": job,
+            "retention_days": days,
+            "description": f"Logs of Glacier pipeline {driver.pipeline!r}'s driver ({days} days)",
+        },
+        comment=f"The driver's logs, kept {days} days (DriverConfig.log_retention_days)",
+        provider=driver.provider,
+        var_hint=f"{driver.name}_log_bucket",
+    )
+    return out.resource(
+        "gcp.logging.ProjectSink",
+        f"{driver.name}-logs",
+        {
+            "project": gcp.project,
+            "name": job,
+            "destination": Call(
+                "pulumi.Output.concat", args=("logging.googleapis.com/", Expr(f"{bucket}.id"))
+            ),
+            "filter": (f'resource.type="cloud_run_job" AND resource.labels.job_name="{job}"'),
+            "unique_writer_identity": True,
+            "description": "Routes the driver job's logs to its log bucket",
+        },
+        comment="Every log entry of the driver job also goes to that bucket",
+        provider=driver.provider,
+        var_hint=f"{driver.name}_log_sink",
     )
