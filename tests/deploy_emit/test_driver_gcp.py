@@ -505,6 +505,52 @@ def test_log_retention_routes_the_driver_logs_to_their_own_bucket(
     assert not [n for n in infra.notes if "log_retention_days" in n]
 
 
+def test_subnet_and_network_tags_give_direct_vpc_egress(
+    project: Any, artifact: BuiltArtifact, tmp_path: Path
+) -> None:
+    """DriverConfig(subnets=[S], security_groups=[tags], public_ip=False): the Cloud Run job
+    runs with one network interface in S carrying the tags, all traffic through the VPC."""
+    from glacier.compiler.deploy_ir import DriverConfig
+
+    image = "europe-west1-docker.pkg.dev/shop-prod/images/nightly:v1"
+    subnet = "projects/shop-prod/regions/europe-west1/subnetworks/glacier-private"
+    driver = DriverConfig(
+        image=image, subnets=(subnet,), security_groups=("glacier-driver",), public_ip=False
+    )
+    infra = project.nightly.compile(PulumiCompiler(artifact=artifact, driver=driver))
+    infra.export_pulumi(tmp_path / "p")
+    graph = run_program(tmp_path / "p")
+    vpc = graph.one(JOB, "nightly-driver").inputs["template"]["template"]["vpcAccess"]
+    assert vpc == {
+        "networkInterfaces": [{"subnetwork": subnet, "tags": ["glacier-driver"]}],
+        "egress": "ALL_TRAFFIC",
+    }
+
+
+@pytest.mark.parametrize(
+    ("subnets", "tags", "message"),
+    [
+        (("a", "b"), (), "exactly one subnetwork"),
+        ((), ("glacier-driver",), "exactly one subnetwork"),
+        (("Bad_Subnet",), (), "not a subnetwork name"),
+        (("glacier-private",), ("sg-0123ABC",), "network tags"),
+    ],
+)
+def test_bad_vpc_settings_are_refused_at_compile_time(
+    project: Any,
+    artifact: BuiltArtifact,
+    subnets: tuple[str, ...],
+    tags: tuple[str, ...],
+    message: str,
+) -> None:
+    from glacier.compiler.deploy_ir import DriverConfig
+    from glacier.compiler.errors import CompilerError
+
+    driver = DriverConfig(image="python:3.11-slim", subnets=subnets, security_groups=tags)
+    with pytest.raises(CompilerError, match=message):
+        project.nightly.compile(PulumiCompiler(artifact=artifact, driver=driver))
+
+
 def test_cloud_run_sizes_are_checked(project: Any, artifact: BuiltArtifact) -> None:
     from glacier.compiler.deploy_ir import DriverConfig
     from glacier.compiler.errors import CompilerError

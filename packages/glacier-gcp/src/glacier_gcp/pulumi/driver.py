@@ -344,11 +344,7 @@ def emit_driver(
     cpu, memory = run_size(driver)
     provider = driver.provider
     gcp = gcp_config(provider)
-    if cfg.subnets or cfg.security_groups:
-        raise emitter.unsupported(
-            "DriverConfig(subnets=..., security_groups=...) for the Cloud Run driver",
-            "Direct VPC egress (vpc_access) through a PulumiCustomization hook",
-        )
+    vpc_access = _vpc_access(driver)  # checked before anything is emitted
     staging = out.handles.bucket(driver.staging_key)
     if cfg.image is None:
         image_ref: Any = Expr(f"{_image(driver, artifact, out)}.ref")
@@ -400,6 +396,7 @@ def emit_driver(
                         RUN + "JobTemplateTemplateArgs",
                         {
                             "service_account": Expr(f"{identity.var}.email"),
+                            "vpc_access": vpc_access,
                             "max_retries": 0,
                             "timeout": TASK_TIMEOUT,
                             "containers": [container],
@@ -591,4 +588,53 @@ def _log_bucket(driver: IRDriver, job: str, days: int, out: ProgramWriter) -> st
         comment="Every log entry of the driver job also goes to that bucket",
         provider=driver.provider,
         var_hint=f"{driver.name}_log_sink",
+    )
+
+
+#: A subnetwork: its name, or its path (``projects/P/regions/R/subnetworks/NAME``).
+_SUBNET = re.compile(
+    r"^(projects/[a-z][-a-z0-9]{4,28}[a-z0-9]/regions/[a-z0-9-]+/subnetworks/)?"
+    r"[a-z]([-a-z0-9]{0,61}[a-z0-9])?$"
+)
+#: A network tag (what firewall rules target): RFC 1035 label.
+_TAG = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
+
+
+def _vpc_access(driver: IRDriver) -> Call | None:
+    """``DriverConfig(subnets=[S], security_groups=[...])`` as Cloud Run Direct VPC egress:
+    one network interface in subnetwork ``S`` whose network tags are the security groups
+    (firewall rules select instances by tag). ``public_ip=True`` (the default) sends only
+    private ranges through the VPC; ``public_ip=False`` sends all traffic (the VPC then needs
+    Cloud NAT to reach Google APIs without Private Google Access, and the internet)."""
+    cfg = driver.config
+    if not cfg.subnets and not cfg.security_groups:
+        return None
+    if len(cfg.subnets) != 1:
+        raise CompilerError(
+            f"DriverConfig(subnets={list(cfg.subnets)!r}) for the Cloud Run driver of "
+            f"{driver.pipeline!r}: give exactly one subnetwork (Direct VPC egress has one "
+            "network interface); security_groups (network tags) need it too."
+        )
+    (subnet,) = cfg.subnets
+    if not _SUBNET.match(subnet):
+        raise CompilerError(
+            f"DriverConfig(subnets=[{subnet!r}]): not a subnetwork name or "
+            "projects/P/regions/R/subnetworks/NAME path (lowercase letters, digits, '-')."
+        )
+    bad = [t for t in cfg.security_groups if not _TAG.match(t)]
+    if bad:
+        raise CompilerError(
+            f"DriverConfig(security_groups={bad!r}): on Google Cloud these are the driver's "
+            "network tags: lowercase letters, digits and '-', starting with a letter, at "
+            "most 63 characters."
+        )
+    interface = {"subnetwork": subnet, "tags": list(cfg.security_groups) or None}
+    return Call(
+        RUN + "JobTemplateTemplateVpcAccessArgs",
+        {
+            "network_interfaces": [
+                Call(RUN + "JobTemplateTemplateVpcAccessNetworkInterfaceArgs", interface)
+            ],
+            "egress": "PRIVATE_RANGES_ONLY" if cfg.public_ip else "ALL_TRAFFIC",
+        },
     )
