@@ -472,7 +472,7 @@ def _call(fn: Any, x: int) -> int:
     return x
 
 
-def test_job_mode_refuses_functions_and_triggers() -> None:
+def test_job_mode_refuses_functions_and_unused_trigger_buckets() -> None:
     from glacier.schedule import OnWrite
 
     aws = _provider()
@@ -493,8 +493,84 @@ def test_job_mode_refuses_functions_and_triggers() -> None:
     def watched(event_uri: str = "") -> None:
         step(1)
 
-    with pytest.raises(CompilerError, match="bucket triggers"):
+    with pytest.raises(CompilerError, match="which no task of the Job's provider uses"):
         watched.compile(PulumiCompiler())
+
+
+def _scan(source: Any) -> Any:
+    return source.scan()
+
+
+def test_on_write_becomes_the_jobs_file_arrival_trigger(tmp_path: Path) -> None:
+    """OnWrite on a dataset prefix the tasks read: Databricks starts the Job when files
+    arrive there (checked under mocks with the real SDK)."""
+    import textwrap
+
+    from glacier.dag.loading import load_script
+
+    script = tmp_path / "arrivals.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            from glacier import Provider, pipeline, task
+            from glacier.config import AwsConfig, DatabricksConfig
+            from glacier.schedule import OnWrite
+
+            aws = Provider(config=AwsConfig(region="eu-west-1"))
+            dbx = aws.executor(
+                "dbx", config=DatabricksConfig(staging_bucket="stage", orchestrate="job")
+            )
+            landing = aws.bucket("landing-zone", path="in/")
+
+            @task(executor=dbx)
+            def load(source):
+                return source.scan()
+
+            @pipeline(name="arrivals", triggers=OnWrite(landing))
+            def arrivals():
+                load(landing)
+            """
+        )
+    )
+    built = package_pipeline(str(script), tmp_path / "artifact")
+    module = load_script(script).module
+    infra = module.arrivals.compile(PulumiCompiler(artifact=built))
+    infra.export_pulumi(tmp_path / "p")
+    job = run_program(tmp_path / "p").one(JOB, "arrivals-job")
+    assert job.inputs["trigger"] == {
+        "fileArrival": {"url": "s3://landing-zone/in/"},
+        "pauseStatus": "UNPAUSED",
+    }
+
+
+def test_what_a_file_arrival_trigger_cannot_do_is_refused() -> None:
+    from glacier.schedule import OnWrite, Schedule
+
+    aws = _provider()
+    dbx = aws.executor("dbx", config=_dbx())
+    landing = aws.bucket("landing-zone", path="in/")
+    load = task(_scan, name="load", executor=dbx)
+
+    @pipeline(name="handed", triggers=OnWrite(landing))
+    def handed(uri: str = "") -> None:
+        load(landing)
+
+    with pytest.raises(CompilerError, match="to parameter 'uri'.*not told which files"):
+        handed.compile(PulumiCompiler())
+
+    @pipeline(name="filtered", triggers=OnWrite(landing, suffix=".parquet"))
+    def filtered() -> None:
+        load(landing)
+
+    with pytest.raises(CompilerError, match="filtered by suffix"):
+        filtered.compile(PulumiCompiler())
+
+    @pipeline(name="both", triggers=OnWrite(landing), schedule=Schedule("0 2 * * *"))
+    def both() -> None:
+        load(landing)
+
+    with pytest.raises(CompilerError, match="OnWrite and a schedule"):
+        both.compile(PulumiCompiler())
 
 
 def test_unknown_task_bad_key_and_lone_flags(capsys: pytest.CaptureFixture[str]) -> None:

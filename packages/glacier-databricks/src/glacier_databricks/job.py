@@ -4,8 +4,9 @@
 A ``python_wheel_task`` per Glacier task, on its executor's job cluster (created for each
 run, with the executor's compute and identity) or its ``existing_cluster_id``; the code
 artifact as its ``whl`` library, running ``glacier run <entry> --task <key> --run-key
-{{job.run_id}}``; ``depends_ons`` = the DAG; the schedule as Quartz cron; ``on_failure`` as
-e-mail and webhook notifications (see docs/deploy.md).
+{{job.run_id}}``; ``depends_ons`` = the DAG; the schedule as Quartz cron; an ``OnWrite``
+trigger as the Job's file-arrival trigger; ``on_failure`` as e-mail and webhook
+notifications (see docs/deploy.md).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ def emit_job(
     DAG; the schedule as Quartz cron; on_failure e-mails and webhooks (a notification
     destination each)."""
     configs = _job_configs(job, out)
+    trigger = _file_arrival(emitter, job, out)  # checked before anything is emitted
     first = configs[job.tasks[0].executor]
     provider = emitter.workspace_provider(first, out)
     extra: list[str] = []
@@ -50,6 +52,7 @@ def emit_job(
         "description": f"Glacier pipeline {job.pipeline!r}: one task per task of its DAG",
         "job_clusters": clusters or None,
         "tasks": tasks,
+        "trigger": trigger,
         "tags": job.tags or None,
     }
     if job.schedule is not None:
@@ -112,6 +115,56 @@ def emit_job(
     )
     out.export(f"databricks job {job.name}", Expr(f"{var}.id"))
     return var
+
+
+def _file_arrival(emitter: DatabricksEmitter, job: IRJob, out: ProgramWriter) -> Call | None:
+    """The pipeline's ``OnWrite`` trigger as the Job's file-arrival trigger: Databricks
+    starts a run when new files appear under the bucket prefix (it checks about once a
+    minute; several files can start one run). The location must be readable through a
+    Unity Catalog external location (Databricks' requirement). What a Job cannot do is
+    refused here, before anything is emitted."""
+    if not job.triggers:
+        return None
+
+    def refuse(what: str, fix: str) -> UnsupportedFeatureError:
+        return UnsupportedFeatureError(what, "Databricks Jobs (file-arrival trigger)", fix)
+
+    if len(job.triggers) > 1:
+        raise refuse(
+            f"{len(job.triggers)} OnWrite triggers on pipeline {job.pipeline!r}",
+            "one OnWrite per pipeline (a Job has one trigger)",
+        )
+    (trigger,) = job.triggers
+    if job.schedule is not None:
+        raise refuse(
+            f"OnWrite and a schedule on pipeline {job.pipeline!r}",
+            "either the schedule or the trigger (a Job has one of them)",
+        )
+    if trigger.param is not None:
+        raise refuse(
+            f"OnWrite handing the written object to parameter {trigger.param!r} of pipeline "
+            f"{job.pipeline!r}",
+            "a pipeline without that parameter (a file-arrival run is not told which files "
+            "arrived), or orchestrate='driver' (the driver runs once per object)",
+        )
+    if trigger.suffixes or trigger.exact_key:
+        raise refuse(
+            f"OnWrite on {trigger.bucket_name!r} filtered by suffix or single object",
+            "OnWrite on a dataset prefix without suffix= (any new file starts the Job)",
+        )
+    if trigger.bucket_key is None or trigger.provider.key != job.provider.key:
+        raise refuse(
+            f"OnWrite on bucket {trigger.bucket_name!r}, which no task of the Job's provider uses",
+            "a bucket of the pipeline's provider that its tasks read or write",
+        )
+    url = emitter.host.object_uri(out.handles.bucket(trigger.bucket_key), trigger.prefix)
+    return Call(
+        "databricks.JobTriggerArgs",
+        {
+            "file_arrival": Call("databricks.JobTriggerFileArrivalArgs", {"url": url}),
+            "pause_status": "UNPAUSED",
+        },
+    )
 
 
 def _job_configs(job: IRJob, out: ProgramWriter) -> dict[str, DatabricksConfig]:

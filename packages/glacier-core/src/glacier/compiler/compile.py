@@ -12,6 +12,7 @@ from glacier.compiler.deploy_ir import (
     build_deployment,
     pipeline_alarms,
     pipeline_schedules,
+    pipeline_triggers,
 )
 from glacier.compiler.emitter import PulumiEmitter
 from glacier.compiler.errors import (
@@ -96,6 +97,7 @@ class PulumiCompiler:
             self.driver,
             pipeline_schedules(ir, pipeline),
             pipeline_alarms(ir, pipeline),
+            pipeline_triggers(ir, pipeline, builder.provider),
         )
         for provider in ir.providers:
             emitter = self._emitter(type(provider.config), ir, emitters)

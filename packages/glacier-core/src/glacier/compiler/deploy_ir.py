@@ -478,15 +478,26 @@ def build_deployment(
     )
     out.artifact = IRArtifact(provider, staging)
     out.schedules += pipeline_schedules(ir, pipeline)
+    out.triggers += pipeline_triggers(ir, pipeline, provider_of)
+    out.alarms += pipeline_alarms(ir, pipeline)
+    return out
+
+
+def pipeline_triggers(
+    ir: IRGraph, pipeline: Any, provider_of: Callable[[Any], IRProvider]
+) -> list[IRTrigger]:
+    """The pipeline's ``OnWrite`` triggers (``provider_of``: a Glacier provider config ->
+    its IR provider)."""
+    from glacier.schedule.trigger import trigger_param
+
+    out: list[IRTrigger] = []
     triggers: Sequence[Any] = getattr(pipeline, "triggers", ()) or ()
     for n, trigger in enumerate(triggers, start=1):
-        from glacier.schedule.trigger import trigger_param
-
         owner = provider_of(trigger.bucket.provider.config)
         key = f"{owner.key}/{trigger.bucket.bucket_name}"
         ir_bucket = next((b for b in ir.buckets if b.key == key), None)
         prefix, exact = trigger_prefix(trigger.bucket, trigger.prefix)
-        out.triggers.append(
+        out.append(
             IRTrigger(
                 name=f"{ir.pipeline}-on-write" + ("" if n == 1 else f"-{n}"),
                 id=trigger.id,
@@ -500,7 +511,6 @@ def build_deployment(
                 managed=ir_bucket is not None and not ir_bucket.existing,
             )
         )
-    out.alarms += pipeline_alarms(ir, pipeline)
     return out
 
 

@@ -771,9 +771,10 @@ class EngineEmitter:
     def job_resource(self, job: IRJob, artifact: ArtifactHandle, out: ProgramWriter) -> str:
         """Emit the pipeline as one job of this engine: a task per :class:`IRJobTask` (its
         executor's compute, ``artifact`` installed, running ``glacier run <artifact entry>
-        --task <key> --run-key <the engine's run id>``), native dependencies, the schedule
-        and failure alerts; record it (``out.deployment.resource(job.name, "driver", ...)``)
-        and return its variable."""
+        --task <key> --run-key <the engine's run id>``), native dependencies, the schedule,
+        the bucket triggers (``job.triggers``: raise ``UnsupportedFeatureError`` for what the
+        engine cannot start a job on) and failure alerts; record it
+        (``out.deployment.resource(job.name, "driver", ...)``) and return its variable."""
         raise UnsupportedFeatureError(
             f"Running pipeline {job.pipeline!r} as one job of the engine",
             type(self).__name__,

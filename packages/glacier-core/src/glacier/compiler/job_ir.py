@@ -9,12 +9,13 @@ pipeline can run that way, before anything is emitted:
   another engine is an error naming it), all of one engine and one provider;
 - every such executor has a staging bucket (task outputs pass through
   ``<staging>/_glacier/jobs/dag-runs/<run key>/<task>/``, see :mod:`glacier.dag.stepwise`);
-- no cloud driver is asked for explicitly, no bucket trigger (they start the driver) and no
-  serverless function (the driver is granted to invoke them, engine clusters are not).
+- no cloud driver is asked for explicitly and no serverless function (the driver is granted
+  to invoke them, engine clusters are not).
 
 The result, :class:`IRJob`, lists one :class:`IRJobTask` per task call with the keys of its
 upstream tasks (the engine's native ``depends_on``), its retries and timeout, plus the
-pipeline's schedule and failure alerts (the engine's own scheduler and notifications), the
+pipeline's schedule, bucket triggers and failure alerts (the engine's own scheduler, file
+triggers and notifications; an engine emitter refuses what its engine cannot do), the
 artifact upload (the executors' staging bucket) and which executors read another's staging
 (granted at compile time). The compiler emits the artifact and calls the engine emitter's
 :meth:`~glacier.compiler.emitter.EngineEmitter.job_resource`.
@@ -26,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from glacier.compiler.deploy_ir import DriverConfig, IRAlarm, IRArtifact, IRSchedule
+from glacier.compiler.deploy_ir import DriverConfig, IRAlarm, IRArtifact, IRSchedule, IRTrigger
 from glacier.compiler.errors import CompilerError
 from glacier.compiler.ir import IRCompute, IRGraph, IRProvider
 
@@ -66,6 +67,9 @@ class IRJob:
     #: staged by another executor in another bucket; granted read on its ``_glacier/jobs/``.
     staging_reads: list[tuple[str, str]] = field(default_factory=list)
     schedule: IRSchedule | None = None
+    #: The pipeline's ``OnWrite`` triggers: the engine starts the job on new objects, or its
+    #: emitter refuses them (:class:`~glacier.compiler.errors.UnsupportedFeatureError`).
+    triggers: list[IRTrigger] = field(default_factory=list)
     alarms: list[IRAlarm] = field(default_factory=list)
     tags: dict[str, str] = field(default_factory=dict)
 
@@ -82,6 +86,7 @@ def build_job(
     driver: DriverConfig | bool | str | None,
     schedules: Sequence[IRSchedule],
     alarms: Sequence[IRAlarm],
+    triggers: Sequence[IRTrigger] = (),
 ) -> IRJob | None:
     """The job of ``ir``, or None when no executor asks for one.
 
@@ -119,12 +124,6 @@ def build_job(
         raise CompilerError(
             f"The {why}, and the compiler was asked for a cloud driver too "
             "(PulumiCompiler(driver=...)): the job replaces the driver. Drop one of them."
-        )
-    if getattr(pipeline, "triggers", ()):
-        raise CompilerError(
-            f"The {why}, but the pipeline has bucket triggers (OnWrite), which start the cloud "
-            "driver. Drop the triggers (schedule the job, or start it from the engine), or drop "
-            "orchestrate='job'."
         )
     if ir.functions:
         names = ", ".join(repr(f.name) for f in ir.functions)
@@ -175,6 +174,7 @@ def build_job(
         staging=staging,
         staging_reads=sorted(reads),
         schedule=schedules[0] if schedules else None,
+        triggers=list(triggers),
         alarms=list(alarms),
         tags=dict(used[0].tags),
     )
