@@ -220,9 +220,11 @@ class Graph:
     outputs: dict[str, Any] = field(default_factory=dict)
 
     def of_type(self, type_: str) -> list[Registered]:
+        """Every resource of a Pulumi type token (``aws:s3/bucket:Bucket``)."""
         return [r for r in self.resources if r.type == type_]
 
     def one(self, type_: str, name: str | None = None) -> Registered:
+        """The one resource of ``type_`` (and logical ``name``); AssertionError otherwise."""
         found = [r for r in self.of_type(type_) if name is None or r.name == name]
         if len(found) != 1:
             raise AssertionError(
@@ -234,6 +236,7 @@ class Graph:
         return next(r for r in self.resources if r.urn == urn)
 
     def depends_on(self, res: Registered, other: Registered) -> bool:
+        """Whether ``res`` was registered with an explicit dependency on ``other``."""
         return other.urn in res.dependencies
 
     def types(self) -> set[str]:

@@ -23,36 +23,15 @@ from __future__ import annotations
 import runpy
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
 
-from glacier.deploy.mockrun import own_event_loop
+from glacier.deploy.mockrun import Graph, Registered, own_event_loop
 
 __all__ = ["Graph", "RecordingMocks", "Registered", "run_program"]
-
-
-@dataclass
-class Registered:
-    """One resource the program registered (or read, for ``Type.get``)."""
-
-    type: str
-    name: str
-    inputs: dict[str, Any]
-    urn: str = ""
-    provider: str = ""
-    dependencies: list[str] = field(default_factory=list)
-    #: The id of an existing resource the program read (``Type.get``); "" when created.
-    read_id: str = ""
-
-    @property
-    def provider_name(self) -> str:
-        """Logical name of the explicit provider the resource uses, from its reference."""
-        urn = self.provider.split("::")
-        return urn[-2] if len(urn) >= 2 else ""
 
 
 class RecordingMocks(pulumi.runtime.Mocks):
@@ -118,34 +97,6 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                 )
             )
         return response
-
-
-@dataclass
-class Graph:
-    """The resources one program run registered, in order."""
-
-    resources: list[Registered]
-    calls: list[tuple[str, dict[str, Any]]]
-
-    def of_type(self, type_: str) -> list[Registered]:
-        """Every resource of a Pulumi type token (``aws:s3/bucket:Bucket``)."""
-        return [r for r in self.resources if r.type == type_]
-
-    def one(self, type_: str, name: str | None = None) -> Registered:
-        """The one resource of ``type_`` (and logical ``name``); AssertionError otherwise."""
-        found = [r for r in self.of_type(type_) if name is None or r.name == name]
-        assert len(found) == 1, f"expected one {type_} {name or ''}, got {[r.name for r in found]}"
-        return found[0]
-
-    def by_urn(self, urn: str) -> Registered:
-        return next(r for r in self.resources if r.urn == urn)
-
-    def depends_on(self, res: Registered, other: Registered) -> bool:
-        """Whether ``res`` was registered with an explicit dependency on ``other``."""
-        return other.urn in res.dependencies
-
-    def types(self) -> set[str]:
-        return {r.type for r in self.resources}
 
 
 def run_program(
