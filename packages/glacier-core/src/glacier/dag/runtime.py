@@ -143,10 +143,7 @@ class Runner:
         """Hand ready tasks to drain loops, starting loops up to the eager limit."""
         with self._lock:
             self._queue.extend(nodes)
-            new = min(self._eager - self._loops, len(self._queue))
-            self._loops += max(new, 0)
-        for _ in range(new):
-            POOL.submit(self._drain, done)
+        self._start_loops(self._eager, done)
         if self._cpu_mark is None and self._growable():
             self._cpu_mark = (time.perf_counter(), _cpu_seconds())
 
@@ -172,12 +169,19 @@ class Runner:
         busy = (cpu - cpu0) / (now - wall0)
         if busy >= self._saturated:
             return
+        # Idle (the tasks wait): start every loop the queue needs; some CPU in use (a query
+        # between phases): one more loop per check.
+        self._start_loops(self.max_workers, done, at_most=1 if busy > 0.5 else None)
+
+    def _start_loops(
+        self, limit: int, done: SimpleQueue[_Done], at_most: int | None = None
+    ) -> None:
+        """Start drain loops for the queued tasks, up to ``limit`` running (and at most
+        ``at_most`` new ones)."""
         with self._lock:
-            # Idle (the tasks wait): start every loop the queue needs; some CPU in use (a
-            # query between phases): one more loop per check.
-            new = min(
-                self.max_workers - self._loops, len(self._queue), 1 if busy > 0.5 else 1 << 30
-            )
+            new = min(limit - self._loops, len(self._queue))
+            if at_most is not None:
+                new = min(new, at_most)
             self._loops += max(new, 0)
         for _ in range(new):
             POOL.submit(self._drain, done)
